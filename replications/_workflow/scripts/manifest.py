@@ -1,0 +1,37 @@
+"""Write figures/all: the manifest of every figure (sha256, provenance) and the claims summary."""
+
+from __future__ import annotations
+
+import argparse
+
+from replications._workflow.io import read_json, write_json
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--replications", nargs="+", required=True, help="figures/<name>/all files")
+    ap.add_argument("--report", required=True)
+    ap.add_argument("--config-hash", required=True)
+    ap.add_argument("--out", required=True)
+    args = ap.parse_args(argv)
+
+    reps = [read_json(p) for p in args.replications]
+    totals: dict[str, int] = {}
+    for rep in reps:
+        for verdict, n in rep["summary"].items():
+            totals[verdict] = totals.get(verdict, 0) + n
+    write_json(
+        args.out,
+        {
+            "config_hash": args.config_hash,
+            # The report holds job runtimes, so its hash is not stable; the manifest is.
+            "claims_report": args.report,
+            "claims_summary": totals,
+            "replications": {rep["replication"]: rep for rep in reps},
+        },
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

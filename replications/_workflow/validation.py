@@ -1,0 +1,162 @@
+"""Validation of the build config, replication parameters and claims ledgers, with clear errors.
+
+Every error names the offending key (as a dotted path), the bad value and what is allowed, so a
+typo fails before any job runs instead of deep inside a script.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CONFIG_SCHEMA = REPO_ROOT / "config" / "config.schema.json"
+CLAIMS_SCHEMA = REPO_ROOT / "config" / "claims.schema.json"
+SCALES = ("default", "paper")
+
+
+class ConfigError(ValueError):
+    """Invalid configuration, parameters or ledger."""
+
+
+def _where(path: Iterable[Any], root: str) -> str:
+    parts = [root]
+    for p in path:
+        parts.append(f"[{p}]" if isinstance(p, int) else f".{p}")
+    return "".join(parts)
+
+
+def _explain(error: jsonschema.ValidationError, root: str) -> str:
+    """Turn one jsonschema error into a sentence naming key, value and what is allowed."""
+    where = _where(error.absolute_path, root)
+    v = error.validator
+    if v == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        extra = sorted(set(error.instance) - set(allowed))
+        return f"{where}: unknown key(s) {extra}; allowed keys are {allowed}"
+    if v == "enum":
+        return f"{where} = {error.instance!r} is not allowed; allowed values are {error.validator_value}"
+    if v == "const":
+        return f"{where} = {error.instance!r} is not allowed; expected {error.validator_value!r}"
+    if v == "type":
+        return (
+            f"{where} = {error.instance!r} has type {type(error.instance).__name__}; "
+            f"expected {error.validator_value}"
+        )
+    if v == "required":
+        return f"{where}: {error.message}"
+    if v in ("minimum", "maximum", "minItems", "minLength", "pattern", "uniqueItems"):
+        return f"{where} = {error.instance!r}: {error.message}"
+    if v in ("oneOf", "anyOf") and error.context:
+        # Report the alternative that got furthest (deepest path) rather than the whole list.
+        best = max(error.context, key=lambda e: (len(e.absolute_path), -len(e.message)))
+        return _explain(best, root)
+    return f"{where}: {error.message}"
+
+
+def validate(instance: Any, schema: Mapping, root: str) -> None:
+    """Validate ``instance`` against ``schema``; raise :class:`ConfigError` listing all problems."""
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(instance), key=lambda e: list(map(str, e.path)))
+    if errors:
+        lines = "\n  - ".join(_explain(e, root) for e in errors)
+        raise ConfigError(f"invalid {root}:\n  - {lines}")
+
+
+def validate_config(config: Mapping, available: Iterable[str]) -> dict:
+    """Validate the build config (``config/config.yaml`` plus ``--config`` overrides).
+
+    Parameters
+    ----------
+    config : Mapping
+        The merged configuration.
+    available : iterable of str
+        Names of the replication folders found on disk.
+
+    Returns
+    -------
+    dict
+        A plain-dict copy of the validated config.
+    """
+    schema = json.loads(CONFIG_SCHEMA.read_text())
+    validate(dict(config), schema, "config")
+    available = sorted(available)
+    unknown = [r for r in config["replications"] if r not in available]
+    if unknown:
+        raise ConfigError(
+            f"invalid config:\n  - config.replications: unknown replication(s) {unknown}; "
+            f"available are {available}"
+        )
+    return json.loads(json.dumps(dict(config)))
+
+
+def load_yaml(path: str | Path) -> Any:
+    """Read a YAML file, naming the file in any parse error."""
+    path = Path(path)
+    try:
+        return yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+
+
+def load_ledger(path: str | Path) -> dict:
+    """Read and validate a replication's ``claims.yaml``.
+
+    Beyond the JSON schema it checks that claim ids are unique and that every deviation a
+    claim links to is defined in the ledger's ``deviations`` list.
+    """
+    path = Path(path)
+    ledger = load_yaml(path)
+    validate(ledger, json.loads(CLAIMS_SCHEMA.read_text()), str(path))
+    ids = [c["id"] for c in ledger["claims"]]
+    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    if dupes:
+        raise ConfigError(f"{path}: duplicate claim ids {dupes}")
+    defined = {d["id"] for d in ledger.get("deviations", [])}
+    for claim in ledger["claims"]:
+        missing = sorted(set(claim.get("deviations", [])) - defined)
+        if missing:
+            raise ConfigError(
+                f"{path}: claim {claim['id']!r} links to undefined deviation(s) {missing}; "
+                f"defined are {sorted(defined)}"
+            )
+    if ledger["replication"] != path.parent.name:
+        raise ConfigError(
+            f"{path}: replication = {ledger['replication']!r} but the folder is {path.parent.name!r}"
+        )
+    return ledger
+
+
+def load_params(path: str | Path, scale: str) -> dict:
+    """Read the parameters of one scale from a replication's ``params.yaml``.
+
+    ``params.yaml`` has a ``default`` block and a ``paper`` block; the ``paper`` block may
+    override only some keys (the rest are inherited from ``default``, one level deep).
+    """
+    path = Path(path)
+    if scale not in SCALES:
+        raise ConfigError(f"scale = {scale!r} is not allowed; allowed values are {list(SCALES)}")
+    params = load_yaml(path)
+    if not isinstance(params, dict) or "default" not in params:
+        raise ConfigError(f"{path}: needs a top-level 'default' block (and optionally 'paper')")
+    extra = sorted(set(params) - set(SCALES))
+    if extra:
+        raise ConfigError(f"{path}: unknown top-level key(s) {extra}; allowed are {list(SCALES)}")
+    merged = json.loads(json.dumps(params["default"]))
+    if scale == "paper":
+        for key, value in (params.get("paper") or {}).items():
+            if key not in merged:
+                raise ConfigError(
+                    f"{path}: paper.{key} is not a key of the default block; "
+                    f"allowed keys are {sorted(merged)}"
+                )
+            if isinstance(value, dict) and isinstance(merged[key], dict):
+                merged[key] = {**merged[key], **value}
+            else:
+                merged[key] = value
+    return merged
