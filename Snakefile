@@ -57,11 +57,23 @@ wildcard_constraints:
 REPLICATIONS = {}
 
 
-def register_replication(name, figures):
-    """Declare a replication's figures (PNG paths); its rules.smk calls this once."""
+def register_replication(name, figures, measurements=None):
+    """Declare a replication's figures (PNG paths) and measurement files.
+
+    Its rules.smk calls this once. ``measurements`` defaults to
+    ``results/<name>/measurements.json``; a replication built in separable parts (each with its
+    own rules file) registers one file per part, and their claim ids are merged.
+    """
     if name not in AVAILABLE:
         raise ValueError(f"register_replication({name!r}): no folder replications/{name}/")
-    REPLICATIONS[name] = {"figures": list(figures)}
+    if name in REPLICATIONS:
+        REPLICATIONS[name]["figures"] += list(figures)
+        REPLICATIONS[name]["measurements"] += list(measurements or [])
+    else:
+        REPLICATIONS[name] = {
+            "figures": list(figures),
+            "measurements": list(measurements or []),
+        }
 
 
 def shared_modules(*names):
@@ -109,7 +121,8 @@ rule verdicts:
     """Compare measurements with the ledger: one verdict per claim."""
     input:
         ledger="replications/{repl}/claims.yaml",
-        measurements="results/{repl}/measurements.json",
+        measurements=lambda w: REPLICATIONS[w.repl]["measurements"]
+        or [f"results/{w.repl}/measurements.json"],
         schema="config/claims.schema.json",
         code=["shared/ledger.py", "replications/_workflow/scripts/verdicts.py"],
     output:

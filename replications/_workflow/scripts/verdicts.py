@@ -1,6 +1,6 @@
 """Write a replication's verdicts: claims.yaml + measurements.json -> figures/<name>/claims.json.
 
-Usage: python verdicts.py --ledger L --measurements M --scale S --out O
+Usage: python verdicts.py --ledger L --measurements M [M ...] --scale S --out O
 A refuted claim is a result and the script succeeds; it fails only when a claim that should be
 checked at this scale has no usable measurement.
 """
@@ -18,15 +18,23 @@ from shared.ledger import MeasurementError, evaluate_ledger, summarize
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--ledger", required=True)
-    ap.add_argument("--measurements", required=True)
+    ap.add_argument("--measurements", required=True, nargs="+", help="one file per part")
     ap.add_argument("--scale", required=True, choices=["default", "paper"])
     ap.add_argument("--out", required=True)
     args = ap.parse_args(argv)
 
     ledger = load_ledger(args.ledger)
-    measurements = read_json(args.measurements)
+    measurements: dict = {}
+    for path in args.measurements:
+        part = read_json(path).get("claims", {})
+        clash = sorted(set(part) & set(measurements))
+        if clash:
+            print(f"error: {path} measures claim ids already measured elsewhere: {clash}",
+                  file=sys.stderr)
+            return 1
+        measurements.update(part)
     try:
-        verdicts = evaluate_ledger(ledger["claims"], measurements.get("claims", {}), args.scale)
+        verdicts = evaluate_ledger(ledger["claims"], measurements, args.scale)
     except MeasurementError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
