@@ -53,9 +53,29 @@ def _explain(error: jsonschema.ValidationError, root: str) -> str:
     if v in ("minimum", "maximum", "minItems", "minLength", "pattern", "uniqueItems"):
         return f"{where} = {error.instance!r}: {error.message}"
     if v in ("oneOf", "anyOf") and error.context:
-        # Report the alternative that got furthest (deepest path) rather than the whole list.
-        best = max(error.context, key=lambda e: (len(e.absolute_path), -len(e.message)))
-        return _explain(best, root)
+        # Alternatives are told apart by a discriminator key ("type": const/enum). Report the
+        # problem inside the alternative whose discriminator matched, not the whole list.
+        branches: dict[int, list[jsonschema.ValidationError]] = {}
+        for e in error.context:
+            branches.setdefault(e.schema_path[0], []).append(e)
+
+        def discriminator_failed(errs: list[jsonschema.ValidationError]) -> bool:
+            return any(
+                e.validator in ("const", "enum") and list(e.relative_path)[-1:] == ["type"]
+                for e in errs
+            )
+
+        matched = [errs for errs in branches.values() if not discriminator_failed(errs)]
+        if matched:
+            best = max(matched[0], key=lambda e: len(e.absolute_path))
+            return _explain(best, root)
+        allowed: list = []
+        for e in error.context:
+            if list(e.relative_path)[-1:] == ["type"]:
+                vals = [e.validator_value] if e.validator == "const" else e.validator_value
+                allowed.extend(vals)
+        got = error.instance.get("type") if isinstance(error.instance, dict) else error.instance
+        return f"{where}.type = {got!r} is not allowed; allowed values are {allowed}"
     return f"{where}: {error.message}"
 
 

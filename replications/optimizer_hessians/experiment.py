@@ -155,7 +155,7 @@ def run_optimizer(
     )
     while keep_going():
         loss = f(p)
-        f_eval = float(loss)
+        f_eval = float(loss.detach())
         loss.backward()
         opt.step()
         opt.zero_grad()

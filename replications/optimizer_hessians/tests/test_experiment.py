@@ -1,0 +1,69 @@
+"""The blog's experiment: loop semantics, closed forms, and clear errors."""
+
+import numpy as np
+import pytest
+
+from replications.optimizer_hessians.experiment import (
+    adam_first_moment_gain,
+    eta_max,
+    eta_star,
+    gd_shrink_factors,
+    momentum_buffer_gain,
+    rates,
+    run_optimizer,
+)
+
+
+def test_step_sizes_match_the_blog_formulas():
+    assert eta_max(100.0) == pytest.approx(0.02)
+    assert eta_star(1.0, 100.0) == pytest.approx(2 / 101)
+    r = rates(np.array([1 / 3]), 1.0, 5.0)
+    assert r["R"][0] == pytest.approx(2 / 3)
+
+
+def test_function_rule_takes_one_step_after_f_drops_below_tol():
+    # The blog's loop tests the previous pass's f, so the count is first_hit + 1.
+    run = run_optimizer("sgd", eta_star(), dtype="float64", criterion="function")
+    assert run.converged and run.epochs == run.first_hit + 1
+
+
+def test_sgd_at_eta_star_matches_closed_form_count():
+    # f_t = f_0 R^(2t) with f_0 = 18.32 and R = 99/101: first t with f_t <= 1e-6.
+    R = 99 / 101
+    t_hit = int(np.ceil(np.log(1e-6 / 18.32) / (2 * np.log(R))))
+    run = run_optimizer("sgd", eta_star(), dtype="float64", criterion="function")
+    assert run.first_hit == t_hit
+
+
+def test_above_eta_max_diverges_and_below_converges():
+    assert run_optimizer("sgd", 1.01 * eta_max(), dtype="float64").diverged
+    assert run_optimizer("sgd", 0.99 * eta_max(), dtype="float64").converged
+
+
+def test_gd_components_shrink_by_one_minus_eta_lambda():
+    lr = 0.5 * eta_star()
+    run = run_optimizer("sgd", lr, dtype="float64", criterion="function")
+    # The lambda_max component shrinks 100x per step; after 3 steps rounding dominates it.
+    ratios = gd_shrink_factors(run.positions[:4])
+    expected = np.broadcast_to(1 - lr * np.array([1.0, 100.0]), ratios.shape)
+    np.testing.assert_allclose(ratios, expected, rtol=1e-9)
+
+
+def test_buffer_gains():
+    assert momentum_buffer_gain(0.9, 400, alternating=False) == pytest.approx(10.0, rel=1e-12)
+    assert momentum_buffer_gain(0.9, 400, alternating=True) == pytest.approx(1 / 1.9, rel=1e-12)
+    assert adam_first_moment_gain((0.9, 0.999), 400) == pytest.approx(1.0, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"name": "lbfgs", "lr": 0.1}, "optimizer = 'lbfgs' is not allowed"),
+        ({"name": "sgd", "lr": -1.0}, "lr = -1.0 is not allowed"),
+        ({"name": "sgd", "lr": 0.1, "criterion": "gradient"}, "criterion = 'gradient'"),
+        ({"name": "sgd", "lr": 0.1, "dtype": "float16"}, "dtype = 'float16'"),
+    ],
+)
+def test_bad_input_is_named(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        run_optimizer(**kwargs)
