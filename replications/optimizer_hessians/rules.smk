@@ -72,7 +72,7 @@ rule optimizer_hessians_plot_trajectory:
         json=f"{OH_RES}/trajectories.json",
         style="shared/plotting.py",
     output:
-        f"{OH_FIG}/trajectory_{{experiment}}.png",
+        report(f"{OH_FIG}/trajectory_{{experiment}}.png", category=OH),
         f"{OH_FIG}/trajectory_{{experiment}}.pdf",
         f"{OH_FIG}/trajectory_{{experiment}}.json",
     wildcard_constraints:
@@ -96,7 +96,7 @@ rule optimizer_hessians_plot_analysis:
         json=f"{OH_RES}/analysis.json",
         style="shared/plotting.py",
     output:
-        f"{OH_FIG}/{{figure}}.png",
+        report(f"{OH_FIG}/{{figure}}.png", category=OH),
         f"{OH_FIG}/{{figure}}.pdf",
         f"{OH_FIG}/{{figure}}.json",
     wildcard_constraints:

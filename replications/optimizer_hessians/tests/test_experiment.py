@@ -67,3 +67,12 @@ def test_buffer_gains():
 def test_bad_input_is_named(kwargs, match):
     with pytest.raises(ValueError, match=match):
         run_optimizer(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("name", "factor", "published"), [("sgd", 1.0, 420), ("momentum", 0.175, 137), ("adam", 1.0, 117)]
+)
+def test_blog_rule_in_float32_gives_the_published_counts(name, factor, published):
+    # Regression guard for the ledger's count claims at default scale.
+    run = run_optimizer(name, factor * eta_star(), dtype="float32", criterion="function")
+    assert run.converged and run.epochs == published
