@@ -28,6 +28,7 @@ build's scale gets ``not checked at this scale``.
 
 from __future__ import annotations
 
+import itertools
 import math
 import operator
 from collections.abc import Mapping, Sequence
@@ -167,7 +168,7 @@ def _check_ordering(claim: Mapping, rule: Mapping, value: Any) -> tuple[bool, bo
         raise MeasurementError(f"claim {cid!r}: ordering misses measured entries {missing}")
     nums = [_as_number(value[name], cid) for name in order]
     cmp = operator.lt if rule.get("direction", "increasing") == "increasing" else operator.gt
-    ok = all(cmp(a, b) for a, b in zip(nums, nums[1:], strict=False))
+    ok = all(cmp(a, b) for a, b in itertools.pairwise(nums))
     shown = ", ".join(f"{n}={_fmt(v)}" for n, v in zip(order, nums, strict=True))
     return ok, False, f"{rule.get('direction', 'increasing')} order required: {shown}"
 
@@ -221,7 +222,9 @@ def evaluate_claim(claim: Mapping, measurement: Mapping | None, scale: str) -> V
     cid = claim["id"]
     scales = claim.get("scales", ["default", "paper"])
     if scale not in scales:
-        return Verdict(cid, NOT_CHECKED, None, f"checked only at scale(s) {scales}, build is {scale!r}")
+        return Verdict(
+            cid, NOT_CHECKED, None, f"checked only at scale(s) {scales}, build is {scale!r}"
+        )
     if measurement is None or "value" not in measurement:
         raise MeasurementError(
             f"claim {cid!r} is checked at scale {scale!r} but no measurement was written for it"

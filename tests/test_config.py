@@ -17,7 +17,9 @@ from replications._workflow.validation import (
 
 GOOD = {"scale": "default", "device": "auto", "replications": [], "threads_per_job": 1}
 REPLICATION_DIRS = sorted(
-    p.parent for p in (REPO_ROOT / "replications").glob("*/rules.smk") if not p.parent.name.startswith("_")
+    p.parent
+    for p in (REPO_ROOT / "replications").glob("*/rules.smk")
+    if not p.parent.name.startswith("_")
 )
 
 
@@ -39,12 +41,16 @@ def test_unknown_scale_lists_allowed_values():
 
 
 def test_wrong_type_names_type():
-    with pytest.raises(ConfigError, match=r"config\.threads_per_job = 'two' has type str; expected integer"):
+    with pytest.raises(
+        ConfigError, match=r"config\.threads_per_job = 'two' has type str; expected integer"
+    ):
         validate_config({**GOOD, "threads_per_job": "two"}, [])
 
 
 def test_unknown_replication_lists_available():
-    with pytest.raises(ConfigError, match=r"unknown replication\(s\) \['nope'\]; available are \['a'\]"):
+    with pytest.raises(
+        ConfigError, match=r"unknown replication\(s\) \['nope'\]; available are \['a'\]"
+    ):
         validate_config({**GOOD, "replications": ["nope"]}, ["a"])
 
 
@@ -112,7 +118,9 @@ def test_ledger_schema_errors_name_the_field(tmp_path):
     bad = _claim(comparison={"type": "value", "rtol": -1})
     with pytest.raises(ConfigError, match="rtol"):
         load_ledger(_ledger(tmp_path / "a", [bad]))
-    with pytest.raises(ConfigError, match=r"type = 'valu' is not allowed; allowed values are \['value'"):
+    with pytest.raises(
+        ConfigError, match=r"type = 'valu' is not allowed; allowed values are \['value'"
+    ):
         load_ledger(_ledger(tmp_path / "c", [_claim(comparison={"type": "valu"})]))
     with pytest.raises(ConfigError, match="seeds"):
         load_ledger(_ledger(tmp_path / "b", [_claim(kind="stochastic")]))

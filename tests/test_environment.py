@@ -1,9 +1,9 @@
 """The dependency files agree: pyproject (source), requirements.lock (pins), environment.yml."""
 
 import re
+import tomllib
 from pathlib import Path
 
-import tomllib
 import yaml
 from packaging.requirements import Requirement
 

@@ -63,7 +63,9 @@ def test_inequality_with_bound_and_with_measured_rhs():
 
 def test_ordering_strict_in_both_directions():
     c = claim({"type": "ordering", "order": ["m1", "m2", "m3"], "direction": "decreasing"})
-    assert evaluate_claim(c, {"value": {"m1": 3, "m2": 2, "m3": 1}}, "default").verdict == "confirmed"
+    assert (
+        evaluate_claim(c, {"value": {"m1": 3, "m2": 2, "m3": 1}}, "default").verdict == "confirmed"
+    )
     assert evaluate_claim(c, {"value": {"m1": 3, "m2": 3, "m3": 1}}, "default").verdict == "refuted"
     with pytest.raises(MeasurementError, match="m3"):
         evaluate_claim(c, {"value": {"m1": 3, "m2": 2}}, "default")

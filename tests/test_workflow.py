@@ -35,7 +35,9 @@ def test_dag_lists_every_replication():
 
 def test_every_rule_has_log_and_benchmark():
     text = dry_run()
-    blocks = [b for b in re.split(r"\n(?=(?:local)?rule \w+:)", text) if re.match(r"(local)?rule ", b)]
+    blocks = [
+        b for b in re.split(r"\n(?=(?:local)?rule \w+:)", text) if re.match(r"(local)?rule ", b)
+    ]
     assert blocks
     for block in blocks:
         name = block.split(":")[0]

@@ -13,13 +13,13 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
-from replications._workflow.io import atomic_path, write_json  # noqa: E402
-from replications._workflow.provenance import git_commit, package_versions  # noqa: E402
-from shared.plotting import house_style  # noqa: E402
+from replications._workflow.io import atomic_path, write_json
+from replications._workflow.provenance import git_commit, package_versions
+from shared.plotting import house_style
 
-__all__ = ["house_style", "plt", "save_figure", "read_benchmark_seconds"]
+__all__ = ["house_style", "plt", "read_benchmark_seconds", "save_figure"]
 
 
 def read_benchmark_seconds(path: str | Path | None) -> float | None:

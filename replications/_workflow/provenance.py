@@ -17,7 +17,7 @@ DEFAULT_PACKAGES = ("numpy", "scipy", "torch", "jax", "cvxpy", "matplotlib", "sn
 
 
 def git_commit(repo: str | Path = REPO_ROOT) -> str:
-    """The checked-out commit, suffixed ``-dirty`` when tracked files differ; ``unknown`` outside git."""
+    """The checked-out commit, ``-dirty`` if tracked files differ, ``unknown`` outside git."""
     try:
         sha = subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, check=True

@@ -40,7 +40,8 @@ def _explain(error: jsonschema.ValidationError, root: str) -> str:
         extra = sorted(set(error.instance) - set(allowed))
         return f"{where}: unknown key(s) {extra}; allowed keys are {allowed}"
     if v == "enum":
-        return f"{where} = {error.instance!r} is not allowed; allowed values are {error.validator_value}"
+        allowed = error.validator_value
+        return f"{where} = {error.instance!r} is not allowed; allowed values are {allowed}"
     if v == "const":
         return f"{where} = {error.instance!r} is not allowed; expected {error.validator_value!r}"
     if v == "type":
@@ -147,7 +148,8 @@ def load_ledger(path: str | Path) -> dict:
             )
     if ledger["replication"] != path.parent.name:
         raise ConfigError(
-            f"{path}: replication = {ledger['replication']!r} but the folder is {path.parent.name!r}"
+            f"{path}: replication = {ledger['replication']!r} "
+            f"but the folder is {path.parent.name!r}"
         )
     return ledger
 

@@ -47,7 +47,7 @@ def eta_star(lambda_min: float = LAMBDA_MIN, lambda_max: float = LAMBDA_MAX) -> 
 
 
 def rates(eta: np.ndarray, lambda_min: float, lambda_max: float) -> dict[str, np.ndarray]:
-    """``|r(lambda_min)|``, ``|r(lambda_max)|`` and ``R = max`` of them, with ``r = 1 - eta lambda``.
+    """``|r(lambda_min)|``, ``|r(lambda_max)|`` and their max ``R``, where ``r = 1 - eta lambda``.
 
     Blog, "The Steep Valley Problem": R is the linear rate of GD on the quadratic.
     """
@@ -177,7 +177,7 @@ def eigen_components(positions: np.ndarray, minimum: tuple[float, float] = MINIM
 
 
 def gd_shrink_factors(positions: np.ndarray, minimum: tuple[float, float] = MINIMUM) -> np.ndarray:
-    """Measured per-step ratios ``alpha_i^(t+1) / alpha_i^(t)`` (blog: equal to ``1 - eta lambda_i``)."""
+    """Measured per-step ratios ``alpha_i^(t+1) / alpha_i^(t)`` (blog: ``1 - eta lambda_i``)."""
     alpha = eigen_components(positions, minimum)
     return alpha[1:] / alpha[:-1]
 
@@ -198,7 +198,7 @@ def momentum_buffer_gain(beta: float, n_steps: int, *, alternating: bool) -> flo
 
 
 def adam_first_moment_gain(betas: tuple[float, float], n_steps: int) -> float:
-    """Adam's first moment ``m`` for a constant gradient ``g = 1`` (blog: ``m -> g``, no 1/(1-beta1)).
+    """Adam's first moment for a constant gradient ``g = 1`` (blog: ``m -> g``, no 1/(1-beta1)).
 
     Reads the raw ``exp_avg`` from torch.optim.Adam's state after ``n_steps`` steps.
     """

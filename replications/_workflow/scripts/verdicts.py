@@ -29,8 +29,10 @@ def main(argv: list[str] | None = None) -> int:
         part = read_json(path).get("claims", {})
         clash = sorted(set(part) & set(measurements))
         if clash:
-            print(f"error: {path} measures claim ids already measured elsewhere: {clash}",
-                  file=sys.stderr)
+            print(
+                f"error: {path} measures claim ids already measured elsewhere: {clash}",
+                file=sys.stderr,
+            )
             return 1
         measurements.update(part)
     try:

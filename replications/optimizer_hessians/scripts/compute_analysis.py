@@ -69,13 +69,15 @@ def main() -> None:
         expected = 1.0 - lr * lambdas
         usable = np.abs(alpha[:-1]) >= ed["min_component"]
         rel_err = np.abs(ratios - expected) / np.abs(expected)
-        decay.append({
-            "lr_factor": factor,
-            "lr": lr,
-            "expected_factors": expected,
-            "max_rel_error": float(np.max(rel_err[usable])),
-            "n_steps_checked": usable.sum(axis=0),
-        })
+        decay.append(
+            {
+                "lr_factor": factor,
+                "lr": lr,
+                "expected_factors": expected,
+                "max_rel_error": float(np.max(rel_err[usable])),
+                "n_steps_checked": usable.sum(axis=0),
+            }
+        )
         arrays[f"decay_{factor}__alpha"] = alpha
         arrays[f"decay_{factor}__predicted"] = predicted
 
@@ -97,7 +99,9 @@ def main() -> None:
                 "beta": p["momentum"],
                 "steps": n,
                 "momentum_constant_gain": momentum_buffer_gain(p["momentum"], n, alternating=False),
-                "momentum_alternating_gain": momentum_buffer_gain(p["momentum"], n, alternating=True),
+                "momentum_alternating_gain": momentum_buffer_gain(
+                    p["momentum"], n, alternating=True
+                ),
                 "adam_first_moment_gain": adam_first_moment_gain(tuple(p["betas"]), n),
             },
         },

@@ -65,8 +65,12 @@ def main() -> None:
             # The blog's own setting: its figures are these trajectories.
             arrays[f"{name}__positions"] = run.positions
             pos = run.positions[np.all(np.isfinite(run.positions), axis=1)]
-            xs = np.linspace(min(pos[:, 0].min(), 0.0), max(pos[:, 0].max(), 1.0), p["contour_points"])
-            ys = np.linspace(min(pos[:, 1].min(), 0.0), max(pos[:, 1].max(), 1.0), p["contour_points"])
+            xs = np.linspace(
+                min(pos[:, 0].min(), 0.0), max(pos[:, 0].max(), 1.0), p["contour_points"]
+            )
+            ys = np.linspace(
+                min(pos[:, 1].min(), 0.0), max(pos[:, 1].max(), 1.0), p["contour_points"]
+            )
             gx, gy = np.meshgrid(xs, ys)
             dx, dy = gx - p["minimum"][0], gy - p["minimum"][1]
             arrays[f"{name}__grid_x"] = xs

@@ -28,17 +28,30 @@ def main() -> None:
             t = np.arange(alpha.shape[0])
             for i, lab in enumerate(("$\\lambda_{min}$", "$\\lambda_{max}$")):
                 ax.semilogy(t, np.abs(alpha[:, i]), color=f"C{i}", label=f"measured, {lab}")
-                ax.semilogy(t, np.abs(pred[:, i]), "k:", lw=1.0,
-                            label="$(1-\\eta\\lambda_i)^t\\,\\alpha_i^{(0)}$" if i == 0 else None)
-            ax.set_title(f"$\\eta$ = {float(factor):g} $\\eta^*$ (max rel. err {d['max_rel_error']:.1e})")
+                ax.semilogy(
+                    t,
+                    np.abs(pred[:, i]),
+                    "k:",
+                    lw=1.0,
+                    label="$(1-\\eta\\lambda_i)^t\\,\\alpha_i^{(0)}$" if i == 0 else None,
+                )
+            ax.set_title(
+                f"$\\eta$ = {float(factor):g} $\\eta^*$ (max rel. err {d['max_rel_error']:.1e})"
+            )
             ax.set_xlabel("step t")
             # Below ~1e-16 * |w*| the float64 iterate equals the minimum: the error is exactly 0.
             ax.set_ylim(1e-18, 10)
         np.atleast_1d(axes)[0].set_ylabel("$|\\alpha_i^{(t)}|$")
         np.atleast_1d(axes)[0].legend()
-        save_figure(fig, args.out, replication="optimizer_hessians", config_hash=args.config_hash,
-                    seed=None, sources=[args.npz, args.json],
-                    compute_benchmark=args.compute_benchmark)
+        save_figure(
+            fig,
+            args.out,
+            replication="optimizer_hessians",
+            config_hash=args.config_hash,
+            seed=None,
+            sources=[args.npz, args.json],
+            compute_benchmark=args.compute_benchmark,
+        )
 
 
 if __name__ == "__main__":

@@ -24,16 +24,27 @@ def main() -> None:
         ax.plot(eta, a["rates_r_min"], label=f"$|r(\\lambda_{{min}}={ex['lambda_min']:g})|$")
         ax.plot(eta, a["rates_r_max"], label=f"$|r(\\lambda_{{max}}={ex['lambda_max']:g})|$")
         ax.plot(eta, a["rates_R"], "k--", lw=1.0, label="$R = \\max$")
-        ax.scatter([ex["eta_opt_numeric"]], [ex["R_opt_numeric"]], color="k", zorder=3,
-                   label=f"min R: $\\eta$={ex['eta_opt_numeric']:.4f}, R={ex['R_opt_numeric']:.4f}")
+        ax.scatter(
+            [ex["eta_opt_numeric"]],
+            [ex["R_opt_numeric"]],
+            color="k",
+            zorder=3,
+            label=f"min R: $\\eta$={ex['eta_opt_numeric']:.4f}, R={ex['R_opt_numeric']:.4f}",
+        )
         ax.set_xlabel("learning rate $\\eta$")
         ax.set_ylabel("per-step contraction")
         ax.set_ylim(0, 2)
         ax.set_title("GD rates on a quadratic with $\\lambda \\in \\{1, 5\\}$")
         ax.legend()
-        save_figure(fig, args.out, replication="optimizer_hessians", config_hash=args.config_hash,
-                    seed=None, sources=[args.npz, args.json],
-                    compute_benchmark=args.compute_benchmark)
+        save_figure(
+            fig,
+            args.out,
+            replication="optimizer_hessians",
+            config_hash=args.config_hash,
+            seed=None,
+            sources=[args.npz, args.json],
+            compute_benchmark=args.compute_benchmark,
+        )
 
 
 if __name__ == "__main__":

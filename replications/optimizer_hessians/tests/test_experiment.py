@@ -70,7 +70,8 @@ def test_bad_input_is_named(kwargs, match):
 
 
 @pytest.mark.parametrize(
-    ("name", "factor", "published"), [("sgd", 1.0, 420), ("momentum", 0.175, 137), ("adam", 1.0, 117)]
+    ("name", "factor", "published"),
+    [("sgd", 1.0, 420), ("momentum", 0.175, 137), ("adam", 1.0, 117)],
 )
 def test_blog_rule_in_float32_gives_the_published_counts(name, factor, published):
     # Regression guard for the ledger's count claims at default scale.
