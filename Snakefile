@@ -16,7 +16,11 @@ ROOT = Path(workflow.basedir)
 sys.path.insert(0, str(ROOT))
 
 from replications._workflow.provenance import config_hash  # noqa: E402
-from replications._workflow.validation import load_ledger, validate_config  # noqa: E402
+from replications._workflow.validation import (  # noqa: E402
+    ledger_files,
+    load_ledger,
+    validate_config,
+)
 
 configfile: "config/config.yaml"
 
@@ -121,6 +125,7 @@ rule verdicts:
     """Compare measurements with the ledger: one verdict per claim."""
     input:
         ledger="replications/{repl}/claims.yaml",
+        parts=lambda w: [str(p) for p in ledger_files(f"replications/{w.repl}/claims.yaml")[1:]],
         measurements=lambda w: REPLICATIONS[w.repl]["measurements"]
         or [f"results/{w.repl}/measurements.json"],
         schema="config/claims.schema.json",

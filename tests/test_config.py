@@ -142,3 +142,21 @@ def test_snakemake_rejects_bad_config_before_any_job():
 
 def test_replication_folders_found_on_disk():
     assert Path(REPO_ROOT / "replications" / "optimizer_hessians") in REPLICATION_DIRS
+
+
+def test_part_ledgers_are_merged_and_ids_stay_unique(tmp_path):
+    main = _ledger(tmp_path, [_claim("a-1", deviations=["D1"])], deviations=["D1"])
+    part = {
+        "replication": "toy",
+        "paper": {"title": "t2", "authors": "b", "year": 2021},
+        "deviations": [{"id": "P1-D1", "text": "y"}],
+        "claims": [_claim("b-1", deviations=["P1-D1"])],
+    }
+    (main.parent / "claims_part1.yaml").write_text(yaml.safe_dump(part))
+    ledger = load_ledger(main)
+    assert [c["id"] for c in ledger["claims"]] == ["a-1", "b-1"]
+    assert ledger["paper"]["title"] == "t"
+    part["claims"] = [_claim("a-1")]
+    (main.parent / "claims_part1.yaml").write_text(yaml.safe_dump(part))
+    with pytest.raises(ConfigError, match=r"duplicate claim ids \['a-1'\]"):
+        load_ledger(main)

@@ -125,15 +125,42 @@ def load_yaml(path: str | Path) -> Any:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
 
 
-def load_ledger(path: str | Path) -> dict:
-    """Read and validate a replication's ``claims.yaml``.
+def ledger_files(path: str | Path) -> list[Path]:
+    """A ledger's files: ``claims.yaml`` and, beside it, any part ledgers ``claims_<part>.yaml``.
 
-    Beyond the JSON schema it checks that claim ids are unique and that every deviation a
-    claim links to is defined in the ledger's ``deviations`` list.
+    A replication built in separable parts keeps one ledger file per part, so the parts never
+    edit the same lines; the parts are merged into one ledger.
     """
     path = Path(path)
+    parts = sorted(path.parent.glob("claims_*.yaml")) if path.name == "claims.yaml" else []
+    return [path, *parts]
+
+
+def load_ledger(path: str | Path) -> dict:
+    """Read and validate a replication's ledger (``claims.yaml`` plus its part files).
+
+    Every file is checked against the JSON schema; the merged ledger (paper metadata from
+    ``claims.yaml``, claims and deviations of all parts) must have unique claim and deviation
+    ids, and every deviation a claim links to must be defined.
+    """
+    path = Path(path)
+    schema = json.loads(CLAIMS_SCHEMA.read_text())
     ledger = load_yaml(path)
-    validate(ledger, json.loads(CLAIMS_SCHEMA.read_text()), str(path))
+    validate(ledger, schema, str(path))
+    for part_path in ledger_files(path)[1:]:
+        part = load_yaml(part_path)
+        validate(part, schema, str(part_path))
+        if part["replication"] != ledger["replication"]:
+            raise ConfigError(
+                f"{part_path}: replication = {part['replication']!r} but {path.name} says "
+                f"{ledger['replication']!r}"
+            )
+        ledger["claims"] = ledger["claims"] + part["claims"]
+        ledger["deviations"] = ledger.get("deviations", []) + part.get("deviations", [])
+    dev_ids = [d["id"] for d in ledger.get("deviations", [])]
+    dupe_devs = sorted({i for i in dev_ids if dev_ids.count(i) > 1})
+    if dupe_devs:
+        raise ConfigError(f"{path}: duplicate deviation ids {dupe_devs} (across part files)")
     ids = [c["id"] for c in ledger["claims"]]
     dupes = sorted({i for i in ids if ids.count(i) > 1})
     if dupes:
