@@ -94,8 +94,12 @@ def workflow_modules(*names):
     return [f"replications/_workflow/{n}.py" for n in names]
 
 
-def params_file(name):
-    return f"replications/{name}/params.yaml"
+def params_file(name, stem="params"):
+    """The resolved parameters of replications/<name>/<stem>.yaml at the build's scale.
+
+    Its path holds the scale, so switching scale reruns every rule that takes it as input.
+    """
+    return f"results/{name}/{stem}.{SCALE}.json"
 
 
 def bench(name, rule_name):
@@ -119,6 +123,25 @@ rule all:
     input:
         "figures/all",
     default_target: True
+
+
+rule resolved_params:
+    """One scale's block of a replication's params file (see params_file)."""
+    input:
+        params="replications/{repl}/{stem}.yaml",
+        code=workflow_modules("validation") + ["replications/_workflow/scripts/resolve_params.py"],
+    output:
+        "results/{repl}/{stem}.{scale}.json",
+    wildcard_constraints:
+        stem="params[a-z0-9_]*",
+        scale="default|paper",
+    log:
+        "results/logs/{repl}/resolve_{stem}.{scale}.log",
+    benchmark:
+        "results/benchmarks/{repl}/resolve_{stem}.{scale}.tsv"
+    shell:
+        "{PY} replications/_workflow/scripts/resolve_params.py --params {input.params} "
+        "--scale {wildcards.scale} --out {output} > {log} 2>&1"
 
 
 rule verdicts:

@@ -318,7 +318,7 @@ def derivative_norms(derivatives: Any, *, ord: str = "fro") -> DerivativeNorms:
     References
     ----------
     D. Scieur, G. Gidel, Q. Bertrand and F. Pedregosa, "The curse of unrolling: rate of
-    differentiating through optimization", NeurIPS 2023, Sec. 3 (burn-in of the derivative
+    differentiating through optimization", NeurIPS 2022, Sec. 3 (burn-in of the derivative
     iterates of gradient descent).
     """
     ord = check_choice(ord, "ord", ("fro", "2"))

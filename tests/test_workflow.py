@@ -50,3 +50,10 @@ def test_replication_subset_builds_only_that_replication():
     others = [n for n in REPLICATIONS if n != "optimizer_hessians"]
     for name in others:
         assert f"figures/{name}/all" not in text
+
+
+def test_switching_scale_reruns_compute_rules():
+    # Compute rules read params through a per-scale resolved file, so the scale is an input.
+    text = dry_run("--config", "scale=paper", "replications=[optimizer_hessians]")
+    assert "results/optimizer_hessians/params.paper.json" in text
+    assert "results/optimizer_hessians/params.default.json" not in text

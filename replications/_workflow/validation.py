@@ -117,8 +117,14 @@ def validate_config(config: Mapping, available: Iterable[str]) -> dict:
 
 
 def load_yaml(path: str | Path) -> Any:
-    """Read a YAML file, naming the file in any parse error."""
+    """Read a YAML (or, by suffix, JSON) file, naming the file in any parse error."""
     path = Path(path)
+    if path.suffix == ".json":
+        # PyYAML reads JSON's 1e-06 as a string (YAML 1.1 floats need a dot): parse as JSON.
+        try:
+            return json.loads(path.read_text())
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"{path}: not valid JSON: {exc}") from exc
     try:
         return yaml.safe_load(path.read_text())
     except yaml.YAMLError as exc:
@@ -193,7 +199,7 @@ def load_params(path: str | Path, scale: str) -> dict:
     params = load_yaml(path)
     if not isinstance(params, dict) or "default" not in params:
         raise ConfigError(f"{path}: needs a top-level 'default' block (and optionally 'paper')")
-    extra = sorted(set(params) - set(SCALES))
+    extra = sorted(set(params) - {*SCALES, "resolved_scale"})
     if extra:
         raise ConfigError(f"{path}: unknown top-level key(s) {extra}; allowed are {list(SCALES)}")
     merged = json.loads(json.dumps(params["default"]))
