@@ -1,0 +1,246 @@
+"""Turn the computed numbers into one measurement per ledger claim (measurements.json)."""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+
+from replications._workflow.io import read_json, write_json
+
+HESS_LAWS = ("gaussian", "uniform", "asym_bernoulli")
+GRAD_LAWS = ("gaussian", "uniform", "asym_bernoulli", "sym_bernoulli")
+
+
+def slope_cases(slopes: dict, kind: str, law: str, ms: list[int], order) -> tuple[list, dict]:
+    """Per m: fitted slope minus the predicted order; details keep the raw slopes."""
+    vals = [slopes[f"{kind}/{law}/m{m}"] - order(m) for m in ms]
+    return [float(v) for v in vals], {f"m{m}": slopes[f"{kind}/{law}/m{m}"] for m in ms}
+
+
+def strictly_ordered(curves: dict, kind: str, law: str, ms: list[int], window: np.ndarray) -> bool:
+    c = np.array([np.asarray(curves[f"{kind}/{law}/m{m}"])[window] for m in ms])
+    return bool(np.all(c[:-1] > c[1:]))
+
+
+def bias_claims(b: dict) -> dict:
+    out: dict[str, dict] = {}
+    slopes, curves = b["slopes"], b["curves"]
+    ms = b["params"]["ms"]
+    deltas = np.asarray(b["deltas"])
+    lo, hi = b["fit_window"]
+    window = (deltas >= lo * (1 - 1e-9)) & (deltas <= hi * (1 + 1e-9))
+    common = {"fit_window": b["fit_window"], "x0": b["x0"]}
+    for law in HESS_LAWS:
+        vals, raw = slope_cases(slopes, "hess", law, ms, lambda m: 2 * m)
+        out[f"hess-bias-slope-{law.replace('_', '-')}"] = {
+            "value": vals,
+            "details": {"slopes": raw, "cases": [f"m{m}" for m in ms], **common},
+        }
+    for law in GRAD_LAWS:
+        vals, raw = slope_cases(slopes, "grad", law, ms, lambda m: 2 * m)
+        out[f"grad-bias-slope-{law.replace('_', '-')}"] = {
+            "value": vals,
+            "details": {"slopes": raw, "cases": [f"m{m}" for m in ms], **common},
+        }
+    out["hess-bias-strictly-ordered-in-m"] = {
+        "value": [strictly_ordered(curves, "hess", law, ms, window) for law in HESS_LAWS],
+        "details": {"cases": list(HESS_LAWS), **common},
+    }
+    out["grad-bias-strictly-ordered-in-m"] = {
+        "value": [strictly_ordered(curves, "grad", law, ms, window) for law in GRAD_LAWS],
+        "details": {"cases": list(GRAD_LAWS), **common},
+    }
+    k_cases = [(law, m) for law in HESS_LAWS for m in ms if m >= 2]
+    out["bias-order-k-with-2k-plus-1-points"] = {
+        "value": [float(slopes[f"hess/{law}/m{m}"] - m) for law, m in k_cases],
+        "details": {
+            "cases": [f"{law}/m{m}" for law, m in k_cases],
+            "slopes": {f"{law}/m{m}": slopes[f"hess/{law}/m{m}"] for law, m in k_cases},
+            "reading_supported": "O(delta^(2m)) with 2m+1 measurements",
+        },
+    }
+    q = b["quadratic"]
+    out["exactly-unbiased-on-quadratics"] = {
+        "value": q["max_error"],
+        "details": {"errors": q["errors"], "dim": q["dim"], "deltas": q["deltas"]},
+    }
+    mono, mono_cases = [], []
+    for kind, laws in (("hess", HESS_LAWS), ("grad", GRAD_LAWS)):
+        for law in laws:
+            for m in ms:
+                c = np.asarray(curves[f"{kind}/{law}/m{m}"])
+                mono.append(bool(np.all(np.diff(c) > 0)))  # increasing in delta
+                mono_cases.append(f"{kind}/{law}/m{m}")
+    out["asymptotically-unbiased-monotone"] = {
+        "value": mono,
+        "details": {"cases": mono_cases, "deltas": b["deltas"]},
+    }
+    small = b["params"]["small_delta"]
+    i_small = int(np.argmin(np.abs(deltas - small)))
+    s_cases = [(law, m) for law in HESS_LAWS for m in ms if m >= 2]
+    out["asymptotically-unbiased-small-delta"] = {
+        "value": [float(curves[f"hess/{law}/m{m}"][i_small]) for law, m in s_cases],
+        "details": {
+            "cases": [f"{law}/m{m}" for law, m in s_cases],
+            "delta": float(deltas[i_small]),
+        },
+    }
+    out["spsa2-hessian-bias-order-two"] = {"value": float(slopes["hess/2spsa"]), "details": common}
+    out["one-sided-stencil-orders"] = {
+        "value": [
+            float(slopes["one_sided/hess/asym_bernoulli"] - 1.0),
+            float(slopes["one_sided/hess/gaussian"] - 2.0),
+        ],
+        "details": {
+            "cases": ["asym_bernoulli (predicted 1)", "gaussian (predicted 2)"],
+            "slopes": {k: v for k, v in slopes.items() if k.startswith("one_sided")},
+            **common,
+        },
+    }
+    return out
+
+
+def cell(nw: dict, alg: str, budget: int) -> dict:
+    return nw["cells"][f"{alg}/B{budget}"]
+
+
+def upper(c: dict) -> float:
+    return c["nmse"] + 2.0 * c["se"]
+
+
+def lower(c: dict) -> float:
+    return c["nmse"] - 2.0 * c["se"]
+
+
+def compare(newton: dict, pairs: list[tuple[str, str, str, int]]) -> dict:
+    """value = upper(first) < rhs = lower(second), one case per (function, a, b, budget)."""
+    vals, rhs, cases, nums = [], [], [], {}
+    for f, a, b, budget in pairs:
+        ca, cb = cell(newton[f], a, budget), cell(newton[f], b, budget)
+        vals.append(upper(ca))
+        rhs.append(lower(cb))
+        name = f"{f}/B{budget}: {a} vs {b}"
+        cases.append(name)
+        nums[name] = {
+            "nmse_a": ca["nmse"],
+            "se_a": ca["se"],
+            "nmse_b": cb["nmse"],
+            "se_b": cb["se"],
+        }
+    return {"value": vals, "rhs": rhs, "details": {"cases": cases, "nmse": nums}}
+
+
+def newton_claims(newton: dict) -> dict:
+    out: dict[str, dict] = {}
+    p = newton["quadratic"]["params"]
+    laws, ms, budgets = p["laws"], p["ms"], p["budgets"]
+    b_lo, b_hi = min(budgets), max(budgets)
+    conv = [
+        (f, f"rdsa_{law}_m{m}", f"rdsa_{law}_m{m}")
+        for f in ("quadratic", "quartic")
+        for law in laws
+        for m in ms
+    ]
+    vals, rhs, cases = [], [], []
+    for f, a, _ in conv:
+        vals.append(upper(cell(newton[f], a, b_hi)))
+        rhs.append(lower(cell(newton[f], a, b_lo)))
+        cases.append(f"{f}/{a}: NMSE({b_hi}) vs NMSE({b_lo})")
+    out["newton-converges-with-budget"] = {
+        "value": vals,
+        "rhs": rhs,
+        "details": {
+            "cases": cases,
+            "nmse": {
+                f"{f}/{a}": {str(b): cell(newton[f], a, b) for b in budgets} for f, a, _ in conv
+            },
+        },
+    }
+    big = [b for b in budgets if b >= 5000]
+    out["more-measurements-help-quartic"] = compare(
+        newton, [("quartic", f"rdsa_{law}_m2", f"rdsa_{law}_m1", b) for law in laws for b in big]
+    )
+    out["more-measurements-help-m3-vs-m2"] = compare(
+        newton, [("quartic", f"rdsa_{law}_m3", f"rdsa_{law}_m2", b) for law in laws for b in big]
+    )
+    out["more-measurements-help-quadratic"] = compare(
+        newton,
+        [("quadratic", f"rdsa_{law}_m2", f"rdsa_{law}_m1", b) for law in laws for b in budgets],
+    )
+    out["more-measurements-help-small-budget"] = compare(
+        newton, [("quartic", f"rdsa_{law}_m2", f"rdsa_{law}_m1", b_lo) for law in laws]
+    )
+    out["asym-bernoulli-2rdsa-better-than-2spsa"] = compare(
+        newton,
+        [
+            (f, "rdsa_asym_bernoulli_m1", "2spsa", b)
+            for f in ("quadratic", "quartic")
+            for b in (b_lo, b_hi)
+        ],
+    )
+    ratios, cases, nums = [], [], {}
+    for f in ("quadratic", "quartic"):
+        for law in p["fraction_laws"]:
+            for b in p["fraction_budgets"]:
+                b75 = round(p["budget_fraction"] * b)
+                r, s = cell(newton[f], f"rdsa_{law}_m1", b75), cell(newton[f], "2spsa", b)
+                ratios.append(r["nmse"] / s["nmse"])
+                name = f"{f}/{law}: 2RDSA@{b75} / 2SPSA@{b}"
+                cases.append(name)
+                nums[name] = {
+                    "nmse_2rdsa": r["nmse"],
+                    "se_2rdsa": r["se"],
+                    "nmse_2spsa": s["nmse"],
+                    "se_2spsa": s["se"],
+                }
+    out["rdsa2-needs-75-percent-of-2spsa-evaluations"] = {
+        "value": ratios,
+        "details": {"cases": cases, "nmse": nums},
+    }
+    counts = newton["quadratic"]["eval_counts"]
+    out["rdsa2-three-measurements"] = {
+        "value": counts["rdsa_uniform_m1"]["oracle_points"],
+        "details": {k: v for k, v in counts.items() if k.endswith("_m1")},
+    }
+    out["spsa2-four-measurements"] = {
+        "value": counts["2spsa"]["oracle_points"],
+        "details": counts["2spsa"],
+    }
+    gen = {k: v["oracle_points"] for k, v in counts.items() if k != "2spsa"}
+    out["generalized-uses-2m-plus-1-measurements"] = {
+        "value": all(v == 2 * int(k.rsplit("_m", 1)[1]) + 1 for k, v in gen.items()),
+        "details": {"oracle_points": gen},
+    }
+    return out
+
+
+def hvp_claims(h: dict) -> dict:
+    n_max = max(h["params"]["dims"])
+    cases = [c for c in h["cases"].values() if c["dim"] == n_max]
+    return {
+        "hvp-beats-full-hessian-in-high-dimension": {
+            "value": [c["ratio"] - 2.0 * c["ratio_se"] for c in cases],
+            "details": {"cases": [f"N{c['dim']}/B{c['budget']}" for c in cases], "all": h["cases"]},
+        }
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--bias", required=True)
+    ap.add_argument("--newton", required=True, nargs="+")
+    ap.add_argument("--hvp", required=True)
+    ap.add_argument("--out", required=True)
+    args = ap.parse_args()
+    newton = {d["function"]: d for d in (read_json(p) for p in args.newton)}
+    claims = {
+        **bias_claims(read_json(args.bias)),
+        **newton_claims(newton),
+        **hvp_claims(read_json(args.hvp)),
+    }
+    write_json(args.out, {"claims": claims})
+
+
+if __name__ == "__main__":
+    main()
