@@ -19,6 +19,7 @@ __all__ = [
     "WindowedStepPCA",
     "derivative_norms",
     "participation_ratio",
+    "spike_mask",
     "step_angles",
     "step_cosines",
     "step_pca",
@@ -350,3 +351,38 @@ def derivative_norms(derivatives: Any, *, ord: str = "fro") -> DerivativeNorms:
         growth_factor=float(np.exp(slope)),
         peak_index=int(np.argmax(norms)),
     )
+
+
+def spike_mask(angles: np.ndarray, factor: float = 100.0, window: int = 101) -> np.ndarray:
+    """Boolean mask of sparse spikes in a step-angle sequence: ``angle > factor * rolling median``.
+
+    A slow drift shows nearly parallel consecutive steps (tiny angles) with occasional spikes;
+    this flags the spikes relative to the local baseline over ``window`` entries.
+
+    The rolling median is centred, edge-padded and ignores NaNs; NaN angles are never spikes.
+
+    Parameters
+    ----------
+    angles : (k,) array of angles (radians).
+    factor : float > 1, how many times the local median a spike must exceed (default 100, the
+        "spikes to 1e-2..1 over a 1e-4 baseline" of the Mittelmann angle panels of Kang & Yang,
+        arXiv:2602.20103, official code figures).
+    window : odd int >= 3, length of the rolling window.
+
+    Returns
+    -------
+    (k,) bool array.
+    """
+    a = np.asarray(angles, dtype=float).reshape(-1)
+    if window < 3 or window % 2 == 0:
+        raise ValueError(f"window={window} is not allowed: need an odd integer >= 3")
+    if factor <= 1:
+        raise ValueError(f"factor={factor} is not allowed: need factor > 1")
+    if a.size == 0:
+        return np.zeros(0, dtype=bool)
+    half = window // 2
+    padded = np.pad(a, half, mode="edge")
+    views = np.lib.stride_tricks.sliding_window_view(padded, window)
+    with np.errstate(invalid="ignore"):
+        med = np.nanmedian(views, axis=1) if np.isnan(a).any() else np.median(views, axis=1)
+        return np.isfinite(a) & (a > factor * med)

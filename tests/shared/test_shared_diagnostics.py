@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from shared.diagnostics import (
     derivative_norms,
     participation_ratio,
+    spike_mask,
     step_angles,
     step_cosines,
     step_pca,
@@ -136,3 +137,14 @@ def test_diagnostics_bad_input() -> None:
         derivative_norms(np.ones((3, 2)), ord="2")
     with pytest.raises(ValueError, match=r"NaN or inf"):
         step_pca(np.array([[np.nan, 1.0]]))
+
+
+def test_spike_mask_on_synthetic_sequences():
+    rng = np.random.default_rng(0)
+    a = 1e-4 * (1 + 0.1 * rng.random(1000))
+    a[[100, 500, 900]] = 0.5
+    mask = spike_mask(a, factor=100.0, window=101)
+    assert set(np.flatnonzero(mask)) == {100, 500, 900}
+    assert not spike_mask(1e-4 * np.ones(50), window=11).any()
+    with pytest.raises(ValueError, match="window"):
+        spike_mask(a, window=10)

@@ -1,0 +1,160 @@
+"""Tests of the replication's instances, closed forms and diagnostics (quick)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from replications.admm_sdp_drift.experiments import (
+    PCAWindows,
+    log_slope,
+    theta_start,
+    window_decades,
+    with_regulariser,
+)
+from replications.admm_sdp_drift.instances import (
+    TOYS,
+    coding_graph,
+    face_sdp,
+    make_toy,
+    toy1,
+    toy1_instant_phi,
+)
+from shared.admm_sdp import (
+    ADMMState,
+    SigmaRule,
+    admm_step,
+    kkt_residuals,
+    run_admm,
+    scale_sdp,
+    smat,
+    state_from_z,
+    svec,
+)
+
+
+@pytest.mark.parametrize("name", TOYS)
+def test_toy_kkt_point_is_a_fixed_point(name):
+    toy = make_toy(name)
+    data = scale_sdp(toy.sdp, scale=False)
+    st = state_from_z(svec(toy.Zbar), toy.sigma, toy.sdp.m)
+    new = admm_step(data, st, toy.sigma)
+    np.testing.assert_allclose(new.Z, st.Z, atol=1e-12)
+    r = kkt_residuals(data, new)
+    assert r["kkt"] < 1e-12
+    assert r["pobj"] == pytest.approx(toy.optimal_value, abs=1e-12)
+
+
+@pytest.mark.parametrize("name", TOYS)
+def test_toy_limit_maps_decompose(name):
+    toy = make_toy(name, sigma=2.0)
+    np.testing.assert_allclose(toy.phi_Z, toy.phi_X - 2.0 * toy.phi_S, atol=1e-15)
+    for M in (toy.phi_Z, toy.phi_X, toy.phi_S, toy.H):
+        np.testing.assert_allclose(M, M.T, atol=1e-15)
+
+
+@pytest.mark.parametrize("name", TOYS)
+def test_first_step_vanishes_to_first_order_on_the_cone(name):
+    toy = make_toy(name)
+    data = scale_sdp(toy.sdp, scale=False)
+    norms = []
+    for t in (1e-3, 1e-4):
+        z0 = svec(toy.Zbar + t * toy.H)
+        norms.append(np.linalg.norm(admm_step(data, state_from_z(z0, 1.0, toy.sdp.m), 1.0).Z - z0))
+    # O(t^2): a factor 10 in t gives a factor 100 in the step
+    assert norms[0] / norms[1] == pytest.approx(100.0, rel=0.02)
+
+
+def test_toy1_second_difference_matches_phi():
+    # toy1.m task I: the code's first logged difference is within ~2.5 t of (t^2/2) phi.
+    toy = toy1()
+    data = scale_sdp(toy.sdp, scale=False)
+    t = 1e-4
+    s0 = state_from_z(svec(toy.Zbar + t * toy.H), 1.0, 1)
+    s1 = admm_step(data, s0, 1.0)
+    s2 = admm_step(data, s1, 1.0)
+    d = smat(s2.Z - s1.Z) / (0.5 * t * t)
+    assert np.linalg.norm(d - toy.phi_Z) / np.linalg.norm(d) < 5 * t
+    # the instantaneous map at Zbar + tH equals phi(Zbar; H) scaled by t^2
+    np.testing.assert_allclose(toy1_instant_phi(toy.Zbar + t * toy.H, 1.0), t * t * toy.phi_Z)
+
+
+def test_coding_graph_edge_counts():
+    # 1dc.64 and 1dc.128 of the DIMACS challenge (m - 1 = 543, 1471); 1dc.1024: 24,063.
+    assert len(coding_graph(6)) == 543
+    assert len(coding_graph(7)) == 1471
+
+
+@pytest.mark.slow
+def test_coding_graph_1dc1024():
+    assert len(coding_graph(10)) == 24063
+
+
+def test_theta_sdp_structure():
+    sdp, data, st = theta_start(5)
+    assert sdp.m == len(coding_graph(5)) + 1
+    AAt = (data.A @ data.A.T).toarray()
+    np.testing.assert_allclose(AAt, np.diag(np.diag(AAt)))
+    assert np.all(st.X == 0) and np.all(st.S == 0)
+
+
+def test_face_sdp_is_optimal_by_construction():
+    f = face_sdp(10, 3, 3, 4, seed=0)
+    A = f.sdp.A.toarray()
+    np.testing.assert_allclose(A @ svec(f.X_star), f.sdp.b, atol=1e-12)
+    S = f.sdp.C - smat(A.T @ f.y_star)
+    np.testing.assert_allclose(S, f.S_star, atol=1e-12)
+    assert np.linalg.eigvalsh(f.X_star).min() > -1e-12
+    assert np.linalg.eigvalsh(f.S_star).min() > -1e-12
+    assert f.optimal_value == pytest.approx(f.sdp.b @ f.y_star, rel=1e-12)
+    assert np.linalg.matrix_rank(f.X_star) + np.linalg.matrix_rank(f.S_star) == 10
+
+
+def test_admm_reaches_face_optimum():
+    f = face_sdp(10, 3, 3, 4, seed=1)
+    data = scale_sdp(f.sdp, scale=True)
+    st = state_from_z(np.zeros(55), 1.0, f.sdp.m)
+    res = run_admm(data, st, 1.0, 20000, tol=1e-10, rule=SigmaRule("adaptive"))
+    assert res.converged
+    p = kkt_residuals(data, res.state)["pobj"]
+    assert abs(p - f.optimal_value) <= 1e-7 * (1 + abs(f.optimal_value))
+
+
+def test_regulariser_on_theta_is_a_shift_of_y0_only():
+    # tr X = 1 is a constraint, so C + eps I = C + eps A_0: the (X, S) iteration is unchanged.
+    _, data, st = theta_start(4)
+    reg = with_regulariser(data, 0.1)
+    a = run_admm(data, st, 1.0, 20, tol=-1.0)
+    b = run_admm(reg, st, 1.0, 20, tol=-1.0)
+    np.testing.assert_allclose(a.state.X, b.state.X, atol=1e-12)
+    np.testing.assert_allclose(a.state.S, b.state.S, atol=1e-12)
+
+
+def test_pca_windows_on_synthetic_drift():
+    # iterates drifting along one line with tiny noise: top-1 ratio ~ 1, then a 3-D random walk.
+    rng = np.random.default_rng(1)
+    line = np.outer(np.arange(100), rng.standard_normal(20)) + 1e-6 * rng.standard_normal((100, 20))
+    walk = np.cumsum(rng.standard_normal((100, 20)), axis=0)
+    rows = np.vstack([line, walk])
+    pca = PCAWindows(100)
+
+    def state(z: np.ndarray) -> ADMMState:
+        return ADMMState(X=z, S=z, y=z[:1], Z=z, eigvals=z)
+
+    prev = state(np.zeros(20))
+    for k, z in enumerate(rows):
+        pca(k, prev, state(z), 1.0)
+        prev = state(z)
+    d = pca.as_dict()
+    assert d["top1"][0] > 1 - 1e-9 and d["n999"][0] == 1
+    assert d["top1"][1] < 0.99 and d["n999"][1] >= 3
+    # steps along the line all point the same way: one direction (first step is from 0)
+    assert d["step_top1"][0] > 0.98
+    assert d["step_participation_ratio"][1] > 3
+
+
+def test_small_helpers():
+    assert log_slope([1, 10, 100], [2, 200, 20000]) == pytest.approx(2.0)
+    np.testing.assert_allclose(window_decades(np.array([1.0, 0.1, 0.01]), 1), [1.0, 1.0])
+    with pytest.raises(ValueError, match="not allowed"):
+        make_toy("toy4")
