@@ -1,0 +1,31 @@
+"""Command line and inputs common to the plot scripts (reading only; nothing is computed)."""
+
+from __future__ import annotations
+
+import argparse
+
+from replications._workflow.io import read_json
+
+
+def read_inputs(description: str | None) -> tuple[argparse.Namespace, dict]:
+    """Parse the plot scripts' arguments and read every computed file."""
+    ap = argparse.ArgumentParser(description=description)
+    for name in ("theory", "spectrum", "time", "measurements"):
+        ap.add_argument(f"--{name}", required=True)
+    ap.add_argument("--success", nargs=3, required=True, help="random, constrained, spectral")
+    ap.add_argument("--config-hash", required=True)
+    ap.add_argument("--out", required=True)
+    args = ap.parse_args()
+    data = {
+        "theory": read_json(args.theory),
+        "spectrum": read_json(args.spectrum),
+        "time": read_json(args.time),
+        "measurements": read_json(args.measurements)["claims"],
+        "success": {d["init"]: d for d in (read_json(p) for p in args.success)},
+    }
+    return args, data
+
+
+def sources(args: argparse.Namespace) -> list[str]:
+    """The input files of a figure, for its provenance sidecar."""
+    return [args.theory, args.spectrum, args.time, args.measurements, *args.success]

@@ -1,0 +1,124 @@
+# phase_retrieval_bbp: Bonnaire, Biroli & Cammarota, arXiv:2403.02418 (time-dependent Hessian,
+# BBP transition). Included by the top-level Snakefile, which provides register_replication,
+# shared_modules, workflow_modules, params_file, bench, logf, PY, SCALE and CONFIG_HASH.
+
+PR = "phase_retrieval_bbp"
+PR_RES = f"results/{PR}"
+PR_FIG = f"figures/{PR}"
+PR_INITS = ["random", "constrained", "spectral"]
+PR_WF = workflow_modules("cli", "io", "runtime", "validation")
+PR_MODEL = [f"replications/{PR}/model.py"] + shared_modules("hessian", "linalg", "_validate")
+PR_FIGURES = ["overlap_vs_alpha", "time_hessian", "success_vs_alpha", "threshold_vs_logn"]
+
+register_replication(PR, figures=[f"{PR_FIG}/{f}.png" for f in PR_FIGURES])
+
+
+rule phase_retrieval_bbp_theory:
+    input:
+        script=f"replications/{PR}/scripts/compute_theory.py",
+        params=params_file(PR),
+        code=[f"replications/{PR}/theory.py"] + PR_WF,
+    output:
+        json=f"{PR_RES}/theory.json",
+    log:
+        logf(PR, "theory"),
+    benchmark:
+        bench(PR, "theory")
+    shell:
+        "{PY} {input.script} --params {input.params} --scale {SCALE} --out-json {output.json} "
+        "> {log} 2>&1"
+
+
+rule phase_retrieval_bbp_spectrum_init:
+    input:
+        script=f"replications/{PR}/scripts/compute_spectrum_init.py",
+        params=params_file(PR),
+        code=PR_MODEL + PR_WF,
+    output:
+        json=f"{PR_RES}/spectrum_init.json",
+    log:
+        logf(PR, "spectrum_init"),
+    benchmark:
+        bench(PR, "spectrum_init")
+    shell:
+        "{PY} {input.script} --params {input.params} --scale {SCALE} --out-json {output.json} "
+        "> {log} 2>&1"
+
+
+rule phase_retrieval_bbp_time_hessian:
+    input:
+        script=f"replications/{PR}/scripts/compute_time_hessian.py",
+        params=params_file(PR),
+        code=PR_MODEL + PR_WF,
+    output:
+        json=f"{PR_RES}/time_hessian.json",
+    log:
+        logf(PR, "time_hessian"),
+    benchmark:
+        bench(PR, "time_hessian")
+    shell:
+        "{PY} {input.script} --params {input.params} --scale {SCALE} --out-json {output.json} "
+        "> {log} 2>&1"
+
+
+rule phase_retrieval_bbp_success:
+    input:
+        script=f"replications/{PR}/scripts/compute_success.py",
+        params=params_file(PR),
+        code=PR_MODEL + PR_WF,
+    output:
+        json=f"{PR_RES}/success_{{init}}.json",
+    wildcard_constraints:
+        init="|".join(PR_INITS),
+    log:
+        logf(PR, "success_{init}"),
+    benchmark:
+        bench(PR, "success_{init}")
+    shell:
+        "{PY} {input.script} --init {wildcards.init} --params {input.params} --scale {SCALE} "
+        "--out-json {output.json} > {log} 2>&1"
+
+
+rule phase_retrieval_bbp_measure:
+    input:
+        script=f"replications/{PR}/scripts/measure_claims.py",
+        theory=f"{PR_RES}/theory.json",
+        spectrum=f"{PR_RES}/spectrum_init.json",
+        time=f"{PR_RES}/time_hessian.json",
+        success=expand(f"{PR_RES}/success_{{init}}.json", init=PR_INITS),
+        code=[f"replications/{PR}/analysis.py"] + workflow_modules("io"),
+    output:
+        f"{PR_RES}/measurements.json",
+    log:
+        logf(PR, "measure"),
+    benchmark:
+        bench(PR, "measure")
+    shell:
+        "{PY} {input.script} --theory {input.theory} --spectrum {input.spectrum} "
+        "--time {input.time} --success {input.success} --out {output} > {log} 2>&1"
+
+
+rule phase_retrieval_bbp_plot:
+    input:
+        script=f"replications/{PR}/scripts/plot_{{figure}}.py",
+        theory=f"{PR_RES}/theory.json",
+        spectrum=f"{PR_RES}/spectrum_init.json",
+        time=f"{PR_RES}/time_hessian.json",
+        success=expand(f"{PR_RES}/success_{{init}}.json", init=PR_INITS),
+        measurements=f"{PR_RES}/measurements.json",
+        style="shared/plotting.py",
+        code=[f"replications/{PR}/plot_inputs.py", f"replications/{PR}/analysis.py"] + workflow_modules("figures", "io"),
+    output:
+        f"{PR_FIG}/{{figure}}.png",
+        f"{PR_FIG}/{{figure}}.pdf",
+        f"{PR_FIG}/{{figure}}.json",
+    wildcard_constraints:
+        figure="|".join(PR_FIGURES),
+    log:
+        logf(PR, "plot_{figure}"),
+    benchmark:
+        bench(PR, "plot_{figure}")
+    shell:
+        "{PY} {input.script} --theory {input.theory} --spectrum {input.spectrum} "
+        "--time {input.time} --success {input.success} --measurements {input.measurements} "
+        "--config-hash {CONFIG_HASH} --out {output[0]} > {log} 2>&1"

@@ -1,0 +1,172 @@
+"""Tests of the phase-retrieval model, its Riemannian Hessian, the dynamics and the BBP solve."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from scipy import integrate
+
+from replications.phase_retrieval_bbp import analysis, model, theory
+
+A = 0.01
+
+
+def _instance(n=12, alpha=3.0, seed=3):
+    inst = model.make_instances(n, alpha, A, [seed])
+    w = model.random_sphere(n, [seed])[0]
+    return inst, inst.X[0], inst.y[0], w
+
+
+def _dense_riemannian_hessian(X, y, w):
+    """Autograd dense Hessian of L, then P (nabla^2 L - mu I) P (card Sec. 3.4)."""
+    n = w.shape[0]
+    hess = torch.autograd.functional.hessian(lambda v: model.loss(X, y, A, v), w)
+    g = torch.autograd.functional.jacobian(lambda v: model.loss(X, y, A, v), w)
+    mu = float(w @ g) / n
+    P = torch.eye(n, dtype=torch.float64) - torch.outer(w, w) / n
+    return (P @ (hess - mu * torch.eye(n, dtype=torch.float64)) @ P).numpy(), g, mu
+
+
+def test_data_conventions():
+    inst, X, y, w = _instance(n=50, alpha=2.0)
+    assert X.shape == (100, 50)
+    assert torch.allclose((inst.w_star**2).sum(), torch.tensor(50.0, dtype=torch.float64))
+    assert torch.allclose(y, (X @ inst.w_star[0]) ** 2 / 50)
+    assert abs(float((w * w).sum()) - 50.0) < 1e-10
+
+
+def test_gradient_matches_autograd():
+    _, X, y, w = _instance()
+    _, g_auto, mu = _dense_riemannian_hessian(X, y, w)
+    g = model.gradient(X, y, A, w)
+    np.testing.assert_allclose(g.numpy(), g_auto.numpy(), rtol=1e-10, atol=1e-10)
+    assert abs(float(model.lagrange_multiplier(w, g)) - mu) < 1e-9
+
+
+def test_hessian_weights_give_autograd_hessian():
+    _, X, y, w = _instance()
+    f = model.hessian_weights(X, y, A, w)
+    dense = (X.T * f) @ X / X.shape[1]
+    hess = torch.autograd.functional.hessian(lambda v: model.loss(X, y, A, v), w)
+    np.testing.assert_allclose(dense.numpy(), hess.numpy(), rtol=1e-9, atol=1e-8)
+
+
+def test_riemannian_hvp_matches_dense_on_tangent_space():
+    _, X, y, w = _instance()
+    H, _, mu = _dense_riemannian_hessian(X, y, w)
+    op, mu_op = model.riemannian_hessian_operator(X, y, A, w)
+    assert abs(mu - mu_op) < 1e-9
+    rng = np.random.default_rng(0)
+    v = rng.standard_normal(op.shape[0])
+    z = op.embed(v)
+    assert abs(z @ w.numpy()) < 1e-10  # embedding lies in w^perp
+    np.testing.assert_allclose(op.embed(op.matvec(v)), H @ z, rtol=1e-9, atol=1e-8)
+
+
+def test_lanczos_bottom_matches_eigh():
+    inst, X, y, w = _instance(n=40, alpha=4.0)
+    H, _, _ = _dense_riemannian_hessian(X, y, w)
+    # eigh on w^perp: drop the trivial zero mode along w.
+    Q = np.linalg.qr(np.column_stack([w.numpy(), np.eye(40)]))[0][:, 1:40]
+    ev, vec = np.linalg.eigh(Q.T @ H @ Q)
+    b = model.bottom_spectrum(X, y, A, w, inst.w_star[0], k=2, num_iter=39, tol=1e-10)
+    np.testing.assert_allclose(b.eigenvalues, ev[:2], rtol=1e-8, atol=1e-8)
+    v1 = Q @ vec[:, 0]
+    assert abs(abs(v1 @ b.v1) - 1.0) < 1e-6
+    assert b.converged
+
+
+def test_dynamics_keep_sphere_and_reach_signal():
+    inst = model.make_instances(32, 5.0, A, [0, 1])
+    w0 = model.random_sphere(32, [0, 1])
+    res = model.run_dynamics(
+        inst, w0, t_max=1.0, m_success=2.0, stall_window=1e9, record_times=(0.0, 0.1, 1.0)
+    )
+    norms = (res.record_w**2).sum(-1)
+    np.testing.assert_allclose(norms.numpy(), 32.0, rtol=1e-12)
+    assert res.record_t.tolist() == pytest.approx([0.0, 0.1, 1.0], abs=1e-2)
+
+
+def test_constrained_dynamics_stays_orthogonal_until_release():
+    inst = model.make_instances(24, 3.0, A, [4])
+    w0 = model.random_sphere(24, [4])
+    res = model.run_dynamics(
+        inst,
+        w0,
+        t_max=0.5,
+        t_constrained=0.5,
+        m_success=2.0,
+        stall_window=1e9,
+        record_times=(0.1, 0.4),
+    )
+    m = (res.record_w * inst.w_star).sum(-1).abs() / 24
+    assert float(m.max()) < 1e-12
+
+
+def test_dynamics_rejects_bad_input():
+    inst = model.make_instances(8, 2.0, A, [0])
+    with pytest.raises(ValueError, match="t_max"):
+        model.run_dynamics(inst, model.random_sphere(8, [0]), t_max=0.0)
+    with pytest.raises(ValueError, match="a="):
+        model.make_instances(8, 2.0, -1.0, [0])
+    with pytest.raises(ValueError, match="alpha"):
+        model.make_instances(8, 0.0, A, [0])
+
+
+def test_inner_closed_forms_against_quadrature():
+    c = 0.37
+    dens = lambda g, p: np.exp(-g * g / 2) / np.sqrt(2 * np.pi) / (c + 3 * g * g) ** p  # noqa: E731
+    j0 = integrate.quad(dens, -np.inf, np.inf, args=(1,), epsabs=1e-13)[0]
+    j1 = integrate.quad(dens, -np.inf, np.inf, args=(2,), epsabs=1e-13)[0]
+    assert theory._j0(np.array(c)) == pytest.approx(j0, rel=1e-9)
+    assert theory._j1(np.array(c)) == pytest.approx(j1, rel=1e-9)
+
+
+def test_mu0_matches_finite_n_average():
+    # a = 1: at a = 0.01 the heavy tail of 1/(a + y) makes the finite-N mean converge very
+    # slowly (card pitfall 3), so the formula is checked where the sample mean is reliable.
+    seeds = list(range(40))
+    inst = model.make_instances(200, 2.0, 1.0, seeds)
+    w = model.random_sphere(200, seeds)
+    mu = model.lagrange_multiplier(w, model.gradient(inst.X, inst.y, 1.0, w))
+    stderr = float(mu.std()) / np.sqrt(len(seeds))
+    assert abs(float(mu.mean()) - theory.mu0(2.0, 1.0)) < 3 * stderr
+    dens = lambda g: np.exp(-g * g / 2) / np.sqrt(2 * np.pi) / (A + g * g)  # noqa: E731
+    e = 2 * integrate.quad(dens, 0, np.inf, points=None, limit=200, epsabs=1e-12)[0]
+    assert theory.mu0(2.0, A) == pytest.approx(8.0 * ((3 + A) * e - 1), rel=1e-8)
+
+
+def test_bbp_prediction_against_finite_n_spectrum():
+    """alpha = 8 >> alpha_BBP^init: outlier overlap^2 and gap of H(0) at N = 300 (dense eigh)."""
+    pred = theory.predict(8.0, A)
+    assert pred.has_outlier and 0 < pred.overlap2 < 1
+    inst = model.make_instances(300, 8.0, A, [0, 1])
+    w = model.random_sphere(300, [0, 1])
+    ov, gap = [], []
+    for i in range(2):
+        X, y, wi = inst.X[i], inst.y[i], w[i]
+        f = model.hessian_weights(X, y, A, wi)
+        hess = ((X.T * f) @ X / 300).numpy()
+        Q = np.linalg.qr(np.column_stack([wi.numpy(), np.eye(300)]))[0][:, 1:300]
+        ev, vec = np.linalg.eigh(Q.T @ hess @ Q)
+        ov.append((Q @ vec[:, 0] @ inst.w_star[i].numpy()) ** 2 / 300)
+        gap.append(ev[1] - ev[0])
+    assert np.mean(ov) == pytest.approx(pred.overlap2, abs=0.1)
+    assert np.mean(gap) == pytest.approx(pred.edge - pred.outlier, rel=0.5)
+
+
+def test_no_outlier_below_threshold_in_theory():
+    al_c, lam_c, regime = theory.alpha_bbp_init(A)
+    assert regime == "root" and lam_c > 1
+    assert not theory.predict(0.9 * al_c, A).has_outlier
+    assert theory.predict(1.1 * al_c, A).has_outlier
+
+
+def test_wilson_and_half_crossing():
+    lo, hi = analysis.wilson_interval(0, 32)
+    assert lo == 0.0 and 0.05 < hi < 0.15
+    assert analysis.half_crossing(np.array([1.0, 2.0, 3.0]), np.array([0.0, 0.25, 0.75])) == 2.5
+    assert np.isnan(analysis.half_crossing(np.array([1.0, 2.0]), np.array([0.0, 0.1])))
+    with pytest.raises(ValueError):
+        analysis.wilson_interval(3, 2)
