@@ -8,7 +8,7 @@ import numpy as np
 import torch
 from scipy.optimize import minimize_scalar
 
-from replications._workflow.cli import params_of, parser
+from replications._workflow.cli import compute_parser, params_of
 from replications._workflow.io import write_json, write_npz
 from replications._workflow.runtime import pin_threads
 from replications.optimizer_hessians.experiment import (
@@ -39,9 +39,7 @@ def gd_positions(lr: float, steps: int, p: dict) -> np.ndarray:
 
 def main() -> None:
     pin_threads(1)
-    ap = parser(__doc__)
-    ap.add_argument("--out-npz", required=True)
-    ap.add_argument("--out-json", required=True)
+    ap = compute_parser(__doc__)
     args = ap.parse_args()
     p = params_of(args)
 

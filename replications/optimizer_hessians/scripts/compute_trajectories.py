@@ -10,7 +10,7 @@ import itertools
 
 import numpy as np
 
-from replications._workflow.cli import params_of, parser
+from replications._workflow.cli import compute_parser, params_of
 from replications._workflow.io import write_json, write_npz
 from replications._workflow.runtime import Progress, pin_threads
 from replications.optimizer_hessians.experiment import eta_max, eta_star, run_optimizer
@@ -28,9 +28,7 @@ def learning_rate(spec: dict, p: dict) -> float:
 
 def main() -> None:
     pin_threads(1)
-    ap = parser(__doc__)
-    ap.add_argument("--out-npz", required=True)
-    ap.add_argument("--out-json", required=True)
+    ap = compute_parser(__doc__)
     args = ap.parse_args()
     p = params_of(args)
 

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import argparse
-
 import numpy as np
 
+from replications._workflow.cli import plot_parser
 from replications._workflow.figures import house_style, plt, save_figure
 from replications._workflow.io import read_json, read_npz
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--npz", required=True)
-    ap.add_argument("--json", required=True)
-    ap.add_argument("--config-hash", required=True)
-    ap.add_argument("--compute-benchmark")
-    ap.add_argument("--out", required=True)
+    ap = plot_parser(__doc__)
     args = ap.parse_args()
     a, meta = read_npz(args.npz), read_json(args.json)
     decay = meta["eigen_decay"]

@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import argparse
-
 import numpy as np
 
+from replications._workflow.cli import plot_parser
 from replications._workflow.figures import house_style, plt, save_figure
 from replications._workflow.io import read_json, read_npz
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__)
+    ap = plot_parser(__doc__)
     ap.add_argument("--experiment", required=True)
-    ap.add_argument("--npz", required=True)
-    ap.add_argument("--json", required=True)
-    ap.add_argument("--config-hash", required=True)
-    ap.add_argument("--compute-benchmark")
-    ap.add_argument("--out", required=True)
     args = ap.parse_args()
     arrays, meta = read_npz(args.npz), read_json(args.json)
     name = args.experiment
