@@ -1,0 +1,204 @@
+"""Quadratic experiments: COLT least-squares rates vs kappa*, full-matrix superlinear
+convergence, scalar hypergradient descent vs the best fixed step (I/O only)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from replications._workflow.cli import params_of, parser
+from replications._workflow.io import write_json, write_npz
+from replications._workflow.runtime import Progress
+from replications.hunting_the_hessian import osgm_problems as prob
+from replications.hunting_the_hessian.osgm_metrics import (
+    floor_index,
+    median_tail_ratio,
+    window_contraction,
+)
+from shared import first_order as fo
+from shared.osgm import optimal_diagonal_preconditioner, osgm
+
+
+def fixed_precond_run(fun, x0, d, iters):
+    """GD with a fixed diagonal preconditioner P = diag(d) (OptDiag), f after each step."""
+    x = x0.copy()
+    f, g = fun(x)
+    out = [f]
+    for _ in range(iters):
+        x = x - d * g
+        f, g = fun(x)
+        out.append(f)
+    return np.asarray(out)
+
+
+def ls_problem(n, sigma, seed):
+    A, b = prob.least_squares_matrix(n, sigma, seed)
+    H = A.T @ A
+    H = (H + H.T) / 2
+    x_star = np.linalg.solve(A, b)
+    x0 = np.random.default_rng(seed + 1000).standard_normal(n)
+    x0 /= np.linalg.norm(x0)
+    return H, prob.quadratic_objective(H, x_star, 0.0), x0
+
+
+def main() -> None:
+    ap = parser(__doc__)
+    ap.add_argument("--out-json", required=True)
+    ap.add_argument("--out-npz", required=True)
+    args = ap.parse_args()
+    p = params_of(args)["osgm"]
+    q, sl, bf = p["quadratic"], p["superlinear"], p["best_fixed_step"]
+    meta, arrays = {"f1": {}, "superlinear": {}, "best_fixed_step": []}, {}
+    prog = Progress(len(q["sigmas"]) + 1 + len(bf["sigmas"]) * len(bf["seeds"]), "osgm quadratic")
+
+    # F1: COLT least squares (test_ls.m), OSGM-R / OSGM-H diagonal vs GD and OptDiag.
+    K, floor = int(q["iters"]), float(q["floor"])
+    for sigma in q["sigmas"]:
+        H, fun, x0 = ls_problem(int(q["n"]), float(sigma), int(q["seed"]))
+        L = float(np.linalg.eigvalsh(H)[-1])
+        opt = optimal_diagonal_preconditioner(H, solver=q["solver"])
+        runs = {
+            "GD": fo.gd(fun, x0, L, tol=1e-300, max_evals=K + 1).f_hist,
+            "OptDiag": fixed_precond_run(fun, x0, opt.d, K),
+            "OSGM-R": osgm(
+                fun,
+                x0,
+                feedback="ratio",
+                kind="diagonal",
+                lr=q["adagrad_lr"],
+                f_star=0.0,
+                tol=1e-300,
+                max_evals=K + 1,
+            ).f_hist,
+            "OSGM-H": osgm(
+                fun,
+                x0,
+                feedback="hypergradient",
+                kind="diagonal",
+                lr=q["adagrad_lr"],
+                tol=1e-300,
+                max_evals=K + 1,
+            ).f_hist,
+        }
+        key = f"{sigma:g}"
+        rec = {
+            "sigma": sigma,
+            "L": L,
+            "kappa_H": opt.kappa_H,
+            "kappa_star": opt.kappa_star,
+            "kappa_solver": opt.kappa_solver,
+            "kappa_jacobi": opt.kappa_jacobi,
+            "sdp_status": opt.status,
+            "methods": {},
+        }
+        for name, f in runs.items():
+            arrays[f"f1/{key}/{name}"] = f
+            rec["methods"][name] = {
+                "contraction": window_contraction(f, floor, K),
+                "gap_at_K": float(f[min(K, len(f) - 1)]),
+                "floor_index": floor_index(f, floor, K),
+            }
+        meta["f1"][key] = rec
+        prog.step(note=f"sigma={key} kappa*={opt.kappa_star:.3g}")
+
+    # F4: full-matrix OSGM-H on H = Q diag(logspace(0, k)) Q^T (card T3).
+    rng = np.random.default_rng(int(sl["seed"]))
+    n = int(sl["n"])
+    Q, _ = np.linalg.qr(rng.standard_normal((n, n)))
+    lam = np.logspace(0, float(sl["log10_kappa"]), n)
+    H = (Q * lam) @ Q.T
+    H = (H + H.T) / 2
+    x_star = rng.standard_normal(n)
+    x0 = rng.standard_normal(n)
+    x0 /= np.linalg.norm(x0)
+    fun = prob.quadratic_objective(H, x_star, 0.0)
+    L = float(lam[-1])
+    lr = float(sl["lr_times_L"]) / L
+    full = osgm(
+        fun,
+        x0,
+        feedback="hypergradient",
+        kind="full",
+        lr=lr,
+        tol=1e-300,
+        max_evals=int(sl["iters"]) + 1,
+    )
+    diag = osgm(
+        fun,
+        x0,
+        feedback="hypergradient",
+        kind="diagonal",
+        lr=lr,
+        tol=1e-300,
+        max_evals=int(sl["iters"]) + 1,
+    )
+    gd = fo.gd(fun, x0, L, tol=1e-300, max_evals=int(sl["gd_iters"]) + 1)
+    slf = float(sl["floor"])
+    arrays["superlinear/full"], arrays["superlinear/diag"] = full.f_hist, diag.f_hist
+    arrays["superlinear/GD"] = gd.f_hist
+    meta["superlinear"] = {
+        "median_tail_ratio": median_tail_ratio(full.f_hist, slf),
+        "floor_index": floor_index(full.f_hist, slf),
+        "reached_floor": bool(np.min(full.f_hist) <= slf),
+        "n_null": full.n_null,
+        # exploratory (not the ledger rule): the same statistic over accepted steps only
+        "median_tail_ratio_accepted_steps": float(
+            np.median(
+                [
+                    r
+                    for r in full.f_hist[1 : floor_index(full.f_hist, slf) + 1]
+                    / full.f_hist[: floor_index(full.f_hist, slf)]
+                    if r < 1.0
+                ][-20:]
+            )
+        ),
+        "gd_gap_final": float(gd.f_hist[-1]),
+        "diag_gap_final": float(diag.f_hist[-1]),
+        "gd_median_tail_ratio": median_tail_ratio(gd.f_hist, slf),
+        "kappa": float(lam[-1] / lam[0]),
+    }
+    prog.step(note=f"superlinear median ratio {meta['superlinear']['median_tail_ratio']:.3g}")
+
+    # T4: scalar hypergradient descent vs the best fixed step.
+    Kb = int(bf["iters"])
+    for sigma in bf["sigmas"]:
+        for seed in bf["seeds"]:
+            H, fun, x0 = ls_problem(int(bf["n"]), float(sigma), int(seed))
+            w = np.linalg.eigvalsh(H)
+            L = float(w[-1])
+            gd_rates = {}
+            for c in bf["step_grid_times_L"]:
+                f = fo.gd(fun, x0, L, step=float(c) / L, tol=1e-300, max_evals=Kb + 1).f_hist
+                gd_rates[f"{c:g}"] = (
+                    window_contraction(f, floor, Kb) if np.all(np.isfinite(f)) else float("inf")
+                )
+            hd = osgm(
+                fun,
+                x0,
+                feedback="hypergradient",
+                kind="scalar",
+                lr=float(bf["hdm_lr_times_L"]) / L,
+                tol=1e-300,
+                max_evals=Kb + 1,
+            )
+            best_c = min(gd_rates, key=gd_rates.get)
+            meta["best_fixed_step"].append(
+                {
+                    "sigma": sigma,
+                    "seed": seed,
+                    "kappa_H": float(w[-1] / w[0]),
+                    "gd_rates": gd_rates,
+                    "best_step_times_L": float(best_c),
+                    "best_gd_rate": gd_rates[best_c],
+                    "optimal_step_rate": float(((w[-1] - w[0]) / (w[-1] + w[0])) ** 2),
+                    "hd_rate": window_contraction(hd.f_hist, floor, Kb),
+                    "hd_final_step_times_L": float(hd.P) * L,
+                }
+            )
+            arrays[f"bfs/{sigma:g}/{seed}/HD"] = hd.f_hist
+            prog.step()
+    write_json(args.out_json, meta)
+    write_npz(args.out_npz, arrays)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,257 @@
+"""Part 1 figures (reads the computed JSON only; no computation beyond summaries)."""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+
+from replications._workflow.figures import house_style, plt, save_figure
+from replications._workflow.io import read_json
+from replications.hunting_the_hessian.promise_metrics import (
+    BASELINE_METHODS,
+    SKETCHY_METHODS,
+    profile,
+)
+
+COLORS = {
+    "sketchy_svrg": "C0",
+    "sketchy_saga": "C1",
+    "sketchy_katyusha": "C2",
+    "sketchy_sgd": "C4",
+    "svrg": "C0",
+    "saga": "C1",
+    "l_katyusha": "C2",
+}
+
+
+def nystrom_error(d: dict, axes_fig):
+    fig, axes = plt.subplots(2, 4, figsize=(15, 8), layout="constrained")
+    axes = axes.ravel()
+    for ax, c in zip(axes, d["classes"], strict=False):
+        k = [e["k"] for e in c["s1"]]
+        mean = np.array([e["mean"] for e in c["s1"]])
+        ax.fill_between(k, [e["q25"] for e in c["s1"]], [e["q75"] for e in c["s1"]], alpha=0.3)
+        ax.semilogy(k, mean, "o-", label="mean $\\|A-[[\\hat A]]_r\\|_{S_1}$")
+        ax.semilogy(k, [e["bound"] for e in c["s1"]], "k--", label="TYUC17 bound")
+        ax.semilogy(k, [e["best"] for e in c["s1"]], "k:", label="best rank-r")
+        ax.set_title(f"{c['kind']} ({c['param']:g})")
+        ax.set_xlabel("sketch size k")
+    axes[0].legend(fontsize=7)
+    st = d["stability"]
+    ax = axes[-1]
+    ax.boxplot([st["stable_rel_error"], st["naive_rel_error"]])
+    ax.set_xticks([1, 2], ["stable (shifted)", "naive pinv"])
+    ax.set_yscale("log")
+    ax.set_title("exp decay q=1: $\\|A-\\hat A\\|_2/\\|A\\|_2$")
+    fig.suptitle(f"Fixed-rank Nystrom error, r = {d['r']} (n = {d['params']['n']})")
+    return fig
+
+
+def pcg_kappa(d: dict, _):
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4))
+    for i, spec in enumerate(dict.fromkeys(r["spectrum"] for r in d["ratio"])):
+        rows = [r for r in d["ratio"] if r["spectrum"] == spec]
+        a1.semilogy(
+            [r["ratio"] for r in rows],
+            [np.mean(r["kappa"]) for r in rows],
+            "o-",
+            color=f"C{i}",
+            label=f"{spec}, mu={rows[0]['mu']:g}",
+        )
+        rows = [r for r in d["kappa"] if r["spectrum"] == spec]
+        mus = [r["mu"] for r in rows]
+        a2.loglog(
+            mus,
+            [np.mean(r["kappa"]) for r in rows],
+            "o-",
+            color=f"C{i}",
+            label=f"{spec}: mean kappa, l = 2ceil(1.5 d_eff)+1",
+        )
+        a2.loglog(
+            mus,
+            [r["kappa_unpreconditioned"] for r in rows],
+            "x:",
+            color=f"C{i}",
+            label=f"{spec}: unpreconditioned",
+        )
+    for ax in (a1, a2):
+        ax.axhline(28, color="k", ls="--", lw=1, label="28 (Thm 5.1)")
+    a1.axvline(3.0, color="gray", ls=":", lw=1)
+    a1.set_xlabel("sketch size / d_eff(mu)")
+    a1.set_ylabel("kappa of preconditioned system")
+    a2.set_xlabel("mu")
+    a2.invert_xaxis()
+    a1.legend(fontsize=8)
+    a2.legend(fontsize=7)
+    return fig
+
+
+def pcg_iterations(d: dict, _):
+    specs = list(dict.fromkeys(r["spectrum"] for r in d["iterations"]))
+    fig, axes = plt.subplots(1, len(specs), figsize=(5.5 * len(specs), 4))
+    for ax, spec in zip(np.atleast_1d(axes), specs, strict=True):
+        rows = [r for r in d["iterations"] if r["spectrum"] == spec]
+        mus = [r["mu"] for r in rows]
+        ax.loglog(mus, [r["cg"] for r in rows], "o-", label="CG")
+        ax.loglog(
+            mus,
+            [r["nyspcg_fixed"] for r in rows],
+            "s-",
+            label=f"NysPCG, l = {d['params']['fixed_rank']}",
+        )
+        ax.loglog(
+            mus, [r["nyspcg_theorem"] for r in rows], "^-", label="NysPCG, l = 2ceil(1.5 d_eff)+1"
+        )
+        ax.invert_xaxis()
+        ax.set_xlabel("mu")
+        ax.set_title(f"{spec} (n = {d['params']['n_iter']}, tol {d['params']['tol']:g})")
+    np.atleast_1d(axes)[0].set_ylabel("iterations")
+    np.atleast_1d(axes)[0].legend()
+    return fig
+
+
+def rf_residuals(d: dict, _):
+    runs = d["runs"]
+    fig, axes = plt.subplots(1, len(runs), figsize=(4.2 * len(runs), 3.8), sharey=True)
+    for ax, run in zip(np.atleast_1d(axes), runs, strict=True):
+        r = np.asarray(run["cg"]["residuals"])
+        ax.semilogy(np.arange(r.size), r, "k-", label="CG")
+        for i, (s, ny) in enumerate(run["nyspcg"].items()):
+            r = np.asarray(ny["residuals"])
+            ax.semilogy(
+                ny["sketch_cost"] + np.arange(r.size), r, color=f"C{i}", label=f"NysPCG s={s}"
+            )
+        ax.set_title(f"mu={run['mu']:g}, d_eff={run['d_eff']:.0f}")
+        ax.set_xlabel("operator applications (sketch included)")
+    np.atleast_1d(axes)[0].set_ylabel("relative residual")
+    np.atleast_1d(axes)[0].legend(fontsize=8)
+    fig.suptitle(f"Random-features ridge (n={d['n']}, m={d['m']}; stand-in for YearMSD)")
+    return fig
+
+
+def suboptimality(d: dict, _):
+    names = d["params"]["curve_problems"]
+    fig, axes = plt.subplots(1, len(names), figsize=(6 * len(names), 4.2))
+    for ax, name in zip(np.atleast_1d(axes), names, strict=True):
+        rec = d["problems"][name]
+        for m in SKETCHY_METHODS:
+            run = rec["sketchy"][m]
+            ax.semilogy(
+                run["passes"],
+                np.maximum(run["subopt"], 1e-16),
+                "-",
+                color=COLORS[m],
+                label=f"{m} (default)",
+            )
+        c = rec["curves"]["sketchy_sgd"]
+        ax.semilogy(
+            c["passes"],
+            np.maximum(c["subopt"], 1e-16),
+            "-",
+            color=COLORS["sketchy_sgd"],
+            label="sketchy_sgd (default)",
+        )
+        for m in BASELINE_METHODS:
+            c = rec["curves"][m]
+            ax.semilogy(
+                c["passes"],
+                np.maximum(c["subopt"], 1e-16),
+                "--",
+                color=COLORS[m],
+                label=f"{m} (tuned, {rec['grid'][m]['best_step']:.3g})",
+            )
+        ax.axhline(d["tol"], color="k", lw=0.8, ls=":")
+        ax.set_title(f"{name} (kappa = {rec['kappa']:.1e})")
+        ax.set_xlabel("full data passes")
+        ax.set_ylim(1e-11, None)
+    np.atleast_1d(axes)[0].set_ylabel("f - f*")
+    np.atleast_1d(axes)[0].legend(fontsize=7)
+    return fig
+
+
+def share_solved(d: dict, _):
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
+    grid = np.linspace(0, d["max_passes"], 201)
+    for ax, loss in zip(axes, ("ridge", "logistic"), strict=True):
+        prof = profile(d, loss, grid)
+        n = sum(1 for r in d["problems"].values() if r["loss"] == loss)
+        for m in SKETCHY_METHODS + BASELINE_METHODS:
+            ax.plot(
+                grid,
+                prof[m],
+                "-" if m.startswith("sketchy") else "--",
+                color=COLORS[m],
+                label=m + ("" if m.startswith("sketchy") else " (tuned)"),
+            )
+        ax.set_title(f"{loss} ({n} problems, f - f* <= {d['tol']:g})")
+        ax.set_xlabel("full data passes")
+    axes[0].set_ylabel("proportion of problems solved")
+    axes[0].legend(fontsize=8)
+    return fig
+
+
+def pinn(d: dict, _):
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(12, 4.2))
+    sp = d["spectra"]
+    for key, lab, c in (("h", "H + mu I", "C3"), ("pre", "P^-1/2 (H + mu I) P^-1/2", "C0")):
+        g, dens = np.asarray(sp[f"slq_{key}_grid"]), np.asarray(sp[f"slq_{key}_density"])
+        a1.semilogy(
+            g / np.abs(np.asarray(sp[f"eig_{key}"])).max(),
+            np.maximum(dens, 1e-12),
+            color=c,
+            label=f"{lab} (lambda_max = {max(sp[f'eig_{key}']):.3g})",
+        )
+    a1.set_xlabel("eigenvalue / max |eigenvalue|")
+    a1.set_ylabel("SLQ spectral density")
+    a1.set_ylim(1e-8, None)
+    a1.legend(fontsize=8)
+    a1.set_title(f"Hessian spectrum after L-BFGS ({d['n_params']} parameters)")
+    la = np.asarray(d["losses_adam_lbfgs"])
+    ln = np.asarray(d["losses_nncg"])
+    a2.semilogy(np.arange(la.size), la, color="k", label="Adam -> L-BFGS")
+    a2.semilogy(la.size + np.arange(ln.size), ln, color="C0", label="NNCG")
+    a2.axvline(d["switch_lbfgs"], color="gray", ls=":", lw=1)
+    a2.axvline(la.size, color="gray", ls="--", lw=1)
+    a2.set_xlabel("iteration (L-BFGS: loss evaluations)")
+    a2.set_ylabel("PINN loss")
+    a2.set_title(f"L2RE {d['l2re_after_lbfgs']:.3g} -> {d['l2re_after_nncg']:.3g} after NNCG")
+    a2.legend()
+    return fig
+
+
+FIGURES = {
+    "promise_nystrom_error": ("nystrom", nystrom_error),
+    "promise_pcg_kappa": ("pcg", pcg_kappa),
+    "promise_pcg_iterations": ("pcg", pcg_iterations),
+    "promise_rf_residuals": ("rf", rf_residuals),
+    "promise_suboptimality": ("suite", suboptimality),
+    "promise_share_solved": ("suite", share_solved),
+    "promise_pinn": ("pinn", pinn),
+}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--figure", required=True, choices=sorted(FIGURES))
+    ap.add_argument("--json", required=True)
+    ap.add_argument("--config-hash", required=True)
+    ap.add_argument("--compute-benchmark")
+    ap.add_argument("--out", required=True)
+    args = ap.parse_args()
+    d = read_json(args.json)
+    with house_style():
+        fig = FIGURES[args.figure][1](d, None)
+        save_figure(
+            fig,
+            args.out,
+            replication="hunting_the_hessian",
+            config_hash=args.config_hash,
+            seed=d["params"].get("seed"),
+            sources=[args.json],
+            compute_benchmark=args.compute_benchmark,
+        )
+
+
+if __name__ == "__main__":
+    main()
