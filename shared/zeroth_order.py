@@ -13,6 +13,9 @@ Finite-difference stencils
     :func:`stencil_weights` (exact, from the Vandermonde system in rational arithmetic) and
     :class:`Stencil` / :func:`make_stencil` for the (2m+1)-point central stencil and the
     one-sided variant with the same number of points.
+Two-point Gaussian gradient (Nesterov & Spokoiny 2017; Song et al. 2026, Eq. 3)
+    :func:`gaussian_two_point_gradient` (numpy, oracle convention) and
+    :func:`gaussian_two_point_gradient_torch` (flat torch parameter tensors).
 RDSA estimators (Prashanth et al. 2017; Pachal et al. 2026)
     :func:`rdsa_matrix`, :func:`rdsa_combine`, :func:`rdsa_estimate`, :func:`rdsa_gradient`,
     :func:`rdsa_hessian`, :func:`rdsa_hvp` (Hessian-vector product from common-direction
@@ -75,6 +78,8 @@ __all__ = [
     "expected_rdsa",
     "expected_spsa2_hessian",
     "gaussian_rdsa_bias",
+    "gaussian_two_point_gradient",
+    "gaussian_two_point_gradient_torch",
     "law_from_name",
     "make_stencil",
     "rdsa_bias_control_variate",
@@ -1028,3 +1033,126 @@ def affine_noise_oracle(f: Callable[[np.ndarray], np.ndarray], sigma: float) -> 
         return val + sigma * (np.sum(points * z[..., :-1], axis=-1) + z[..., -1])
 
     return oracle
+
+
+# --------------------------------------------------------------------------------------------
+# Two-point Gaussian-direction gradient (Nesterov & Spokoiny 2017; Song et al. 2026, Eq. 3)
+# --------------------------------------------------------------------------------------------
+
+
+def _check_directions(n_directions: Any) -> int:
+    if isinstance(n_directions, bool) or not isinstance(n_directions, (int, np.integer)):
+        raise ValueError(f"n_directions={n_directions!r} is not allowed: need an integer >= 1")
+    if int(n_directions) < 1:
+        raise ValueError(f"n_directions={n_directions!r} is not allowed: need an integer >= 1")
+    return int(n_directions)
+
+
+def gaussian_two_point_gradient(
+    oracle: Oracle,
+    x: np.ndarray,
+    mu: float,
+    n_directions: int,
+    rng: np.random.Generator,
+) -> ZOEstimate:
+    """Symmetric two-point gradient estimate along Gaussian directions.
+
+    .. math:: \\hat g(x) = \\frac{1}{n} \\sum_{k=1}^{n}
+              \\frac{f(x + \\mu u_k) - f(x - \\mu u_k)}{2 \\mu} u_k,
+              \\qquad u_k \\sim N(0, I_N) \\text{ i.i.d.}
+
+    No ``1/N`` or ``N`` factor: ``E[u u^T] = I``. ``E[\\hat g] = \\nabla f_\\mu(x)`` with the
+    Gaussian smoothing ``f_\\mu(x) = E_u f(x + \\mu u)`` (Nesterov & Spokoiny 2017, Eq. 21 for
+    the central version); on a quadratic ``f = x^T H x / 2 + b^T x`` it equals
+    ``(1/n) sum_k u_k u_k^T (H x + b)`` exactly, for every ``mu``.
+    ``n_directions = 1`` is the estimator of Song et al. (2026), Eq. (3).
+
+    Parameters
+    ----------
+    oracle : callable
+        ``oracle(points, rng) -> values`` (module conventions); called once with all
+        ``2 n`` points, shape ``(..., 2n, N)``; both points of a pair use the same ``u_k``.
+    x : ndarray (N,) or (R, N)
+        Point(s); a leading batch gives independent estimates.
+    mu : float
+        Smoothing radius ``> 0`` (Song et al. default ``1e-3``).
+    n_directions : int
+        Number ``n >= 1`` of directions averaged.
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    ZOEstimate
+        ``gradient`` (..., N), ``hessian`` None, ``n_evals = 2 n``, ``directions`` (..., n, N).
+
+    References
+    ----------
+    Y. Nesterov and V. Spokoiny, "Random gradient-free minimization of convex functions",
+    Found. Comput. Math. 17:527-566, 2017, Sec. 3. M. Song et al., "Zeroth-Order Optimization
+    at the Edge of Stability", ICML 2026, arXiv:2604.14669, Eq. (3).
+    """
+    x = _check_points(x)
+    mu = _check_pos(mu, "mu")
+    n = _check_directions(n_directions)
+    rng = _check_rng(rng)
+    U = rng.standard_normal((*x.shape[:-1], n, x.shape[-1]))
+    pts = np.concatenate([x[..., None, :] + mu * U, x[..., None, :] - mu * U], axis=-2)
+    y = np.asarray(oracle(pts, rng), dtype=np.float64)
+    if y.shape != pts.shape[:-1]:
+        raise ValueError(f"oracle returned shape {y.shape}: need {pts.shape[:-1]}")
+    slope = (y[..., :n] - y[..., n:]) / (2.0 * mu)
+    grad = np.einsum("...k,...kn->...n", slope, U) / n
+    return ZOEstimate(grad, None, 2 * n, U)
+
+
+def gaussian_two_point_gradient_torch(
+    batched_f: Callable[[Any], Any],
+    theta: Any,
+    mu: float,
+    n_directions: int,
+    generator: Any,
+) -> ZOEstimate:
+    """Torch version of :func:`gaussian_two_point_gradient` on a flat parameter tensor.
+
+    Same estimator (Song et al. 2026, Eq. 3 for ``n_directions = 1``). ``batched_f`` maps a
+    ``(2n, d)`` stack of parameter vectors to the ``(2n,)`` losses in one call (one batched
+    forward pass for all ``2n`` evaluations); ``theta`` is not modified (the perturbed points
+    are new tensors, so the restore is exact, card pitfall P14). Directions are drawn with
+    ``torch.randn`` from ``generator`` in ``theta``'s dtype.
+
+    Parameters
+    ----------
+    batched_f : callable
+        ``(2n, d) tensor -> (2n,) tensor``, evaluated under ``torch.no_grad``.
+    theta : torch.Tensor (d,)
+        Floating point, 1-D.
+    mu : float
+        Smoothing radius ``> 0``.
+    n_directions : int
+        ``n >= 1``.
+    generator : torch.Generator
+        Explicit generator (no global RNG state).
+
+    Returns
+    -------
+    ZOEstimate
+        ``gradient`` torch (d,), ``hessian`` None, ``n_evals = 2n``, ``directions`` torch
+        (n, d). ``gradient`` and ``directions`` are torch tensors here.
+    """
+    import torch
+
+    if not isinstance(theta, torch.Tensor) or theta.ndim != 1 or not theta.is_floating_point():
+        raise ValueError("theta must be a 1-D floating torch.Tensor (flat parameters)")
+    if not isinstance(generator, torch.Generator):
+        raise TypeError(
+            f"generator={generator!r} is not allowed: pass a torch.Generator (no global state)"
+        )
+    mu = _check_pos(mu, "mu")
+    n = _check_directions(n_directions)
+    U = torch.randn((n, theta.numel()), generator=generator, dtype=theta.dtype)
+    with torch.no_grad():
+        y = batched_f(torch.cat([theta + mu * U, theta - mu * U]))
+    if tuple(y.shape) != (2 * n,):
+        raise ValueError(f"batched_f returned shape {tuple(y.shape)}: need ({2 * n},)")
+    slope = (y[:n] - y[n:]) / (2.0 * mu)
+    return ZOEstimate(slope @ U / n, None, 2 * n, U)

@@ -1,0 +1,45 @@
+"""Summaries of the training logs used by the ledger (fixed before the first run).
+
+* Plateau window: the checkpoints in the second half of the run (``step >= steps / 2``).
+* Settled value: mean of a curvature quantity over the plateau window.
+* Band (Song et al. 2026, Sec. 5.1, Eqs. 23-25): lower = Tr, upper = Tr + 2 lambda_max/(1+b)
+  (b = 0 for ZO-GD, beta for ZO-GDM, beta1 for ZO-Adam, quantities of P^-1 H for Adam);
+  threshold 2/eta (ZO-GD, ZO-Adam) or 2(1-beta)/eta (ZO-GDM). A checkpoint is "in the band"
+  when 0.9 lower <= threshold <= 1.1 upper (card C7).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def plateau(run: dict) -> np.ndarray:
+    """Boolean mask of the plateau-window checkpoints (second half of the run)."""
+    steps = run["step"]
+    return steps >= steps.max() / 2.0
+
+
+def settled(run: dict, quantity: str) -> float:
+    """Mean of ``run[quantity]`` over the plateau window."""
+    return float(np.mean(run[quantity][plateau(run)]))
+
+
+def threshold(method: str, eta: float, beta: float) -> float:
+    """The EoS threshold of Eqs. 23-25: 2(1-beta)/eta for ZO-GDM, 2/eta otherwise."""
+    return 2.0 * (1.0 - beta) / eta if method == "gdm" else 2.0 / eta
+
+
+def band(run: dict, method: str, beta: float) -> tuple[np.ndarray, np.ndarray]:
+    """(lower, upper) terms of the band at every checkpoint."""
+    b = 0.0 if method == "gd" else beta
+    lower = run["trace"]
+    return lower, lower + 2.0 * run["lambda_max"] / (1.0 + b)
+
+
+def band_fraction(run: dict, method: str, eta: float, beta: float) -> float:
+    """Fraction of plateau checkpoints with 0.9 lower <= threshold <= 1.1 upper."""
+    lo, hi = band(run, method, beta)
+    th = threshold(method, eta, beta)
+    m = plateau(run)
+    inside = (0.9 * lo[m] <= th) & (th <= 1.1 * hi[m])
+    return float(np.mean(inside))

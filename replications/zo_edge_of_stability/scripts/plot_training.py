@@ -1,0 +1,153 @@
+"""Training figures: Fig. 1-5 analogues (reads the training logs only)."""
+
+from __future__ import annotations
+
+import argparse
+
+from replications._workflow.figures import house_style, plt, save_figure
+from replications._workflow.io import read_json, read_npz
+from replications.zo_edge_of_stability.analysis import band, threshold
+
+
+def load(train_dir: str, groups: list[str]) -> tuple[dict, dict, list[str]]:
+    runs, meta, sources = {}, {}, []
+    for g in groups:
+        npz, js = f"{train_dir}/train_{g}.npz", f"{train_dir}/train_{g}.json"
+        arr, m = read_npz(npz), read_json(js)
+        sources += [npz, js]
+        for name, cfg in m["runs"].items():
+            runs[name] = {
+                k.split("__", 1)[1]: v for k, v in arr.items() if k.startswith(name + "__")
+            }
+            meta[name] = {**cfg, "group": g, "adam_beta1": m["train"]["adam_betas"][0]}
+    return runs, meta, sources
+
+
+def of_group(meta: dict, group: str, seed: int | None = 0) -> list[str]:
+    return [
+        n for n, c in meta.items() if c["group"] == group and (seed is None or c["seed"] == seed)
+    ]
+
+
+def eos_gd_vs_zo(runs: dict, meta: dict):
+    fig, axes = plt.subplots(2, 2, figsize=(10, 6.4), sharex="col")
+    for col, (group, q, title) in enumerate(
+        (("gd", "lambda_max", "first-order GD: lambda_max"), ("zo_gd", "trace", "ZO-GD: Tr(H)"))
+    ):
+        for i, n in enumerate(of_group(meta, group)):
+            r, eta = runs[n], float(meta[n]["eta"])
+            axes[0, col].plot(
+                r["loss_step"], r["loss"], color=f"C{i}", lw=0.8, label=f"eta={eta:g}"
+            )
+            axes[1, col].plot(r["step"], r[q], "o-", color=f"C{i}", ms=3, label=f"eta={eta:g}")
+            axes[1, col].axhline(2 / eta, color=f"C{i}", ls="--", lw=0.8)
+            if group == "zo_gd":
+                axes[1, col].plot(r["step"], r["lambda_max"], ":", color=f"C{i}", lw=0.8)
+        axes[0, col].set_yscale("log")
+        axes[0, col].set_ylabel("training loss")
+        axes[0, col].set_title(title + " (dashed: 2/eta)")
+        axes[0, col].legend(fontsize=7)
+        axes[1, col].set_xlabel("iteration")
+        axes[1, col].set_ylabel(q + (" (dotted: lambda_max)" if group == "zo_gd" else ""))
+    return fig
+
+
+def eos_band(runs: dict, meta: dict):
+    fig, axes = plt.subplots(1, 3, figsize=(13.5, 3.9))
+    for ax, group, title in zip(
+        axes,
+        ("zo_gd", "zo_gdm", "zo_adam"),
+        (
+            "ZO-GD: Tr, Tr + 2 lmax, 2/eta",
+            "ZO-GDM (eta=0.01): Tr, Tr + 2 lmax/(1+b), 2(1-b)/eta",
+            "ZO-Adam: Tr(P^-1 H), + 2 lmax/(1+b1), 2/eta",
+        ),
+        strict=True,
+    ):
+        for i, n in enumerate(of_group(meta, group)):
+            c, r = meta[n], runs[n]
+            method = c["method"]
+            beta = float(c.get("beta", c["adam_beta1"] if method == "adam" else 0.0))
+            lo, hi = band(r, method, beta)
+            lab = f"beta={beta:g}" if group == "zo_gdm" else f"eta={float(c['eta']):g}"
+            ax.plot(r["step"], lo, "-", color=f"C{i}", label=lab)
+            ax.plot(r["step"], hi, "-.", color=f"C{i}", lw=0.8)
+            ax.axhline(threshold(method, float(c["eta"]), beta), color=f"C{i}", ls="--", lw=0.8)
+        ax.set_title(title, fontsize=8)
+        ax.set_xlabel("iteration")
+        ax.set_yscale("log")
+        ax.legend(fontsize=7)
+    return fig
+
+
+def catapult(runs: dict, meta: dict):
+    r = runs["catapult"]
+    fig, axes = plt.subplots(2, 1, figsize=(7, 5.6), sharex=True)
+    axes[0].plot(r["loss_step"], r["loss"], lw=0.8)
+    axes[0].set_yscale("log")
+    axes[0].set_ylabel("training loss")
+    axes[1].plot(r["step"], r["trace"], "o-", ms=2, label="Tr(H)")
+    axes[1].plot(r["step"], 2 / r["eta_at_checkpoint"], "k--", lw=0.8, label="2/eta")
+    for s, _ in meta["catapult"]["schedule"][1:]:
+        for ax in axes:
+            ax.axvline(s, color="0.6", lw=0.6)
+    axes[1].set_xlabel("iteration")
+    axes[1].set_ylabel("trace")
+    axes[1].legend(fontsize=7)
+    axes[0].set_title("ZO-GD, eta stepped up 0.02 -> 0.03 -> 0.04 (Fig. 3 analogue)")
+    return fig
+
+
+def ablations(runs: dict, meta: dict):
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.9))
+    for i, (n, lab) in enumerate(
+        (("zogd_eta0.02_s0", "mu=1e-3"), ("mu0.03", "mu=3e-2"), ("mu0.1", "mu=1e-1"))
+    ):
+        r = runs[n]
+        axes[0].plot(r["step"], r["trace"], "-", color=f"C{i}", label=lab)
+        axes[0].plot(r["step"], r["trace"] + 2 * r["lambda_max"], "-.", color=f"C{i}", lw=0.8)
+    for i, (n, lab) in enumerate(
+        (("zogd_eta0.02_s0", "full batch"), ("batch64", "batch 64"), ("batch16", "batch 16"))
+    ):
+        axes[1].plot(runs[n]["step"], runs[n]["trace"], "-", color=f"C{i}", label=lab)
+    for ax, t in zip(axes, ("smoothing radius mu (Fig. 4)", "batch size (Fig. 5)"), strict=True):
+        ax.axhline(2 / 0.02, color="k", ls="--", lw=0.8, label="2/eta")
+        ax.set_xlabel("iteration")
+        ax.set_ylabel("Tr(H) (dash-dot: Tr + 2 lmax)" if "mu" in t else "full-batch Tr(H)")
+        ax.set_title(f"ZO-GD eta=0.02: {t}")
+        ax.legend(fontsize=7)
+    return fig
+
+
+FIGURES = {
+    "eos_gd_vs_zo": eos_gd_vs_zo,
+    "eos_band": eos_band,
+    "catapult": catapult,
+    "ablations": ablations,
+}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--figure", required=True, choices=sorted(FIGURES))
+    ap.add_argument("--train-dir", required=True)
+    ap.add_argument("--groups", nargs="+", required=True)
+    ap.add_argument("--config-hash", required=True)
+    ap.add_argument("--out", required=True)
+    args = ap.parse_args()
+    runs, meta, sources = load(args.train_dir, args.groups)
+    with house_style():
+        fig = FIGURES[args.figure](runs, meta)
+        fig.tight_layout()
+        save_figure(
+            fig,
+            args.out,
+            replication="zo_edge_of_stability",
+            config_hash=args.config_hash,
+            seed=0,
+            sources=sources,
+        )
+
+
+if __name__ == "__main__":
+    main()
