@@ -181,6 +181,13 @@ def _check_boolean(claim: Mapping, rule: Mapping, value: Any) -> tuple[bool, boo
 
 
 def _check_case(claim: Mapping, value: Any, rhs: Any) -> tuple[bool, bool, str]:
+    ok, near, reason = _compare(claim, value, rhs)
+    if any(isinstance(x, float) and not math.isfinite(x) for x in (value, rhs)):
+        reason += " [non-finite measurement: a diverged run or an undefined quantity]"
+    return ok, near, reason
+
+
+def _compare(claim: Mapping, value: Any, rhs: Any) -> tuple[bool, bool, str]:
     rule = claim["comparison"]
     kind = rule["type"]
     if kind == "value":

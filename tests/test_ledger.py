@@ -112,3 +112,9 @@ def test_unknown_measured_id_is_rejected_and_summary_counts_all_kinds():
         "partial": 0,
         "not checked at this scale": 0,
     }
+
+
+def test_non_finite_measurement_is_flagged_in_the_reason():
+    c = claim({"type": "interval", "low": 0.5, "high": 1.5})
+    v = evaluate_claim(c, {"value": [1.0, math.inf]}, "default")
+    assert v.verdict == "partial" and "non-finite" in v.reason
