@@ -50,6 +50,8 @@ os.environ["XLA_FLAGS"] = (
     f"--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads={_threads}"
 )
 os.environ["PYTHONHASHSEED"] = "0"
+# Jobs read the configured device with replications._workflow.runtime.configured_device().
+os.environ["HESSIAN_REPLICATIONS_DEVICE"] = CONFIG["device"]
 os.environ["MPLBACKEND"] = "Agg"
 os.environ["PYTHONPATH"] = os.pathsep.join(
     [str(ROOT)] + ([os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else [])

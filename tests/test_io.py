@@ -33,3 +33,13 @@ def test_json_is_stable_and_npz_round_trips(tmp_path):
     assert json.loads((tmp_path / "a.json").read_text()) == {"a": [0, 1, 2], "b": 1.5}
     write_npz(tmp_path / "x.npz", {"x": np.eye(2)})
     np.testing.assert_array_equal(read_npz(tmp_path / "x.npz")["x"], np.eye(2))
+
+
+def test_configured_device_follows_the_environment(monkeypatch):
+    from replications._workflow.runtime import configured_device
+
+    monkeypatch.setenv("HESSIAN_REPLICATIONS_DEVICE", "cpu")
+    assert configured_device() == "cpu"
+    monkeypatch.setenv("HESSIAN_REPLICATIONS_DEVICE", "tpu")
+    with pytest.raises(ValueError, match="device = 'tpu' is not allowed"):
+        configured_device()

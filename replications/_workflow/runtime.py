@@ -48,6 +48,15 @@ def resolve_device(device: str) -> str:
     return "cpu"
 
 
+def configured_device() -> str:
+    """The build's device for torch (``"cpu"`` or ``"cuda"``), from the config's ``device``.
+
+    The Snakefile exports ``config.device`` as ``HESSIAN_REPLICATIONS_DEVICE``; scripts run by
+    hand default to ``auto``.
+    """
+    return resolve_device(os.environ.get("HESSIAN_REPLICATIONS_DEVICE", "auto"))
+
+
 class Progress:
     """Report progress of a long loop to a log stream: done / total, elapsed, time left.
 
