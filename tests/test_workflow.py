@@ -57,3 +57,19 @@ def test_switching_scale_reruns_compute_rules():
     text = dry_run("--config", "scale=paper", "replications=[optimizer_hessians]")
     assert "results/optimizer_hessians/params.paper.json" in text
     assert "results/optimizer_hessians/params.default.json" not in text
+
+
+def test_rules_files_do_not_share_global_names():
+    # Every rules file is included into one namespace: a name defined twice silently takes
+    # the last file's value inside the other file's input functions.
+    seen: dict[str, str] = {}
+    for path in sorted((REPO_ROOT / "replications").glob("*/rules*.smk")):
+        for line in path.read_text().splitlines():
+            m = re.match(r"(?:def\s+(\w+)|([A-Za-z_]\w*)\s*=)", line)
+            if not m:
+                continue
+            name = m.group(1) or m.group(2)
+            where = str(path.relative_to(REPO_ROOT))
+            assert seen.setdefault(name, where) == where, (
+                f"{name} is defined in both {seen[name]} and {where}; prefix it per replication"
+            )

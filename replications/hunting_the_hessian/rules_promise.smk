@@ -2,13 +2,13 @@
 # Included from rules.smk; the top-level Snakefile provides register_replication,
 # shared_modules, workflow_modules, params_file, bench, logf, PY, SCALE and CONFIG_HASH.
 
-PR = "hunting_the_hessian"
-PR_RES = f"results/{PR}"
-PR_FIG = f"figures/{PR}"
+HHP = "hunting_the_hessian"
+HHP_RES = f"results/{HHP}"
+HHP_FIG = f"figures/{HHP}"
 # params_promise.yaml resolved at the build scale (switching scale reruns the computes).
-PR_PARAMS = params_file(PR, "params_promise")
-PR_EXPERIMENTS = ["nystrom", "pcg", "rf", "suite", "pinn"]
-PR_FIGURES = {
+HHP_PARAMS = params_file(HHP, "params_promise")
+HHP_EXPERIMENTS = ["nystrom", "pcg", "rf", "suite", "pinn"]
+HHP_FIGURES = {
     "promise_nystrom_error": "nystrom",
     "promise_pcg_kappa": "pcg",
     "promise_pcg_iterations": "pcg",
@@ -17,35 +17,35 @@ PR_FIGURES = {
     "promise_share_solved": "suite",
     "promise_pinn": "pinn",
 }
-PR_CODE = [
-    f"replications/{PR}/promise_problems.py",
-    f"replications/{PR}/promise_experiments.py",
+HHP_CODE = [
+    f"replications/{HHP}/promise_problems.py",
+    f"replications/{HHP}/promise_experiments.py",
 ] + workflow_modules("cli", "io", "runtime", "validation")
 # The compute script imports both experiment modules, but the PINN module only drives "pinn".
-PR_PINN_CODE = [f"replications/{PR}/promise_pinn.py"]
+HHP_PINN_CODE = [f"replications/{HHP}/promise_pinn.py"]
 
 register_replication(
-    PR,
-    figures=[f"{PR_FIG}/{f}.png" for f in PR_FIGURES],
-    measurements=[f"{PR_RES}/measurements_promise.json"],
+    HHP,
+    figures=[f"{HHP_FIG}/{f}.png" for f in HHP_FIGURES],
+    measurements=[f"{HHP_RES}/measurements_promise.json"],
 )
 
 
 rule hunting_the_hessian_promise_compute:
     input:
-        script=f"replications/{PR}/scripts/promise_compute.py",
-        params=PR_PARAMS,
-        code=PR_CODE,
-        pinn_code=lambda w: PR_PINN_CODE if w.exp == "pinn" else [],
+        script=f"replications/{HHP}/scripts/promise_compute.py",
+        params=HHP_PARAMS,
+        code=HHP_CODE,
+        pinn_code=lambda w: HHP_PINN_CODE if w.exp == "pinn" else [],
         shared=shared_modules("sketch", "sketchy", "linalg", "hessian", "_validate"),
     output:
-        json=f"{PR_RES}/promise_{{exp}}.json",
+        json=f"{HHP_RES}/promise_{{exp}}.json",
     wildcard_constraints:
-        exp="|".join(PR_EXPERIMENTS),
+        exp="|".join(HHP_EXPERIMENTS),
     log:
-        logf(PR, "promise_{exp}"),
+        logf(HHP, "promise_{exp}"),
     benchmark:
-        bench(PR, "promise_{exp}")
+        bench(HHP, "promise_{exp}")
     shell:
         "{PY} {input.script} --params {input.params} --scale {SCALE} "
         "--experiment {wildcards.exp} --out-json {output.json} > {log} 2>&1"
@@ -53,39 +53,39 @@ rule hunting_the_hessian_promise_compute:
 
 rule hunting_the_hessian_promise_measure:
     input:
-        script=f"replications/{PR}/scripts/promise_measure.py",
-        code=f"replications/{PR}/promise_metrics.py",
-        results=expand(f"{PR_RES}/promise_{{exp}}.json", exp=PR_EXPERIMENTS),
+        script=f"replications/{HHP}/scripts/promise_measure.py",
+        code=f"replications/{HHP}/promise_metrics.py",
+        results=expand(f"{HHP_RES}/promise_{{exp}}.json", exp=HHP_EXPERIMENTS),
     output:
-        f"{PR_RES}/measurements_promise.json",
+        f"{HHP_RES}/measurements_promise.json",
     log:
-        logf(PR, "promise_measure"),
+        logf(HHP, "promise_measure"),
     benchmark:
-        bench(PR, "promise_measure")
+        bench(HHP, "promise_measure")
     params:
-        args=" ".join(f"--{e} {PR_RES}/promise_{e}.json" for e in PR_EXPERIMENTS),
+        args=" ".join(f"--{e} {HHP_RES}/promise_{e}.json" for e in HHP_EXPERIMENTS),
     shell:
         "{PY} {input.script} {params.args} --out {output} > {log} 2>&1"
 
 
 rule hunting_the_hessian_promise_plot:
     input:
-        script=f"replications/{PR}/scripts/promise_plot.py",
-        code=f"replications/{PR}/promise_metrics.py",
-        json=lambda w: f"{PR_RES}/promise_{PR_FIGURES[w.figure]}.json",
+        script=f"replications/{HHP}/scripts/promise_plot.py",
+        code=f"replications/{HHP}/promise_metrics.py",
+        json=lambda w: f"{HHP_RES}/promise_{HHP_FIGURES[w.figure]}.json",
         style="shared/plotting.py",
     output:
-        report(f"{PR_FIG}/{{figure}}.png", category=PR),
-        f"{PR_FIG}/{{figure}}.pdf",
-        f"{PR_FIG}/{{figure}}.json",
+        report(f"{HHP_FIG}/{{figure}}.png", category=HHP),
+        f"{HHP_FIG}/{{figure}}.pdf",
+        f"{HHP_FIG}/{{figure}}.json",
     wildcard_constraints:
-        figure="|".join(PR_FIGURES),
+        figure="|".join(HHP_FIGURES),
     log:
-        logf(PR, "plot_{figure}"),
+        logf(HHP, "plot_{figure}"),
     benchmark:
-        bench(PR, "plot_{figure}")
+        bench(HHP, "plot_{figure}")
     params:
-        compute_bench=lambda w: bench(PR, f"promise_{PR_FIGURES[w.figure]}"),
+        compute_bench=lambda w: bench(HHP, f"promise_{HHP_FIGURES[w.figure]}"),
     shell:
         "{PY} {input.script} --figure {wildcards.figure} --json {input.json} "
         "--config-hash {CONFIG_HASH} --compute-benchmark {params.compute_bench} "
