@@ -17,8 +17,11 @@ sys.path.insert(0, str(ROOT))
 
 from replications._workflow.provenance import config_hash  # noqa: E402
 from replications._workflow.validation import (  # noqa: E402
+    check_claim_figures,
+    check_claim_seeds,
     ledger_files,
     load_ledger,
+    load_params,
     validate_config,
 )
 
@@ -115,10 +118,22 @@ def logf(name, rule_name):
 for _name in SELECTED:
     include: AVAILABLE[_name]
 
+# Ledgers are checked before any job runs: schema, cross-field rules, figures a claim links to
+# (registered by the replication), seeds a claim names (used by its params at that scale).
 for _name in SELECTED:
     if _name not in REPLICATIONS:
         raise ValueError(f"replications/{_name}/rules.smk never called register_replication")
-    load_ledger(ROOT / "replications" / _name / "claims.yaml")
+    _ledger_path = ROOT / "replications" / _name / "claims.yaml"
+    _ledger = load_ledger(_ledger_path)
+    check_claim_figures(_ledger, REPLICATIONS[_name]["figures"], str(_ledger_path))
+    check_claim_seeds(
+        _ledger,
+        {
+            _s: [load_params(_p, _s) for _p in sorted(_ledger_path.parent.glob("params*.yaml"))]
+            for _s in ("default", "paper")
+        },
+        str(_ledger_path),
+    )
 
 
 rule all:
@@ -154,7 +169,8 @@ rule verdicts:
         measurements=lambda w: REPLICATIONS[w.repl]["measurements"]
         or [f"results/{w.repl}/measurements.json"],
         schema="config/claims.schema.json",
-        code=["shared/ledger.py", "replications/_workflow/scripts/verdicts.py"],
+        code=["shared/ledger.py", "replications/_workflow/scripts/verdicts.py"]
+        + workflow_modules("io", "validation"),
     output:
         "figures/{repl}/claims.json",
     log:
@@ -166,10 +182,27 @@ rule verdicts:
         "--measurements {input.measurements} --scale {SCALE} --out {output} > {log} 2>&1"
 
 
+rule readme_table:
+    """The README's verdict table, generated from claims.json (rewritten in place at default)."""
+    input:
+        claims="figures/{repl}/claims.json",
+        code=workflow_modules("io", "readme") + ["replications/_workflow/scripts/readme_table.py"],
+    output:
+        f"results/{{repl}}/readme_table.{SCALE}.md",
+    log:
+        "results/logs/{repl}/readme_table.log",
+    benchmark:
+        "results/benchmarks/{repl}/readme_table.tsv"
+    shell:
+        "{PY} replications/_workflow/scripts/readme_table.py --claims {input.claims} "
+        "--readme replications/{wildcards.repl}/README.md --out {output} > {log} 2>&1"
+
+
 rule replication_manifest:
     """figures/<repl>/all: every figure of one replication with sha256 and provenance."""
     input:
         claims="figures/{repl}/claims.json",
+        readme_table=f"results/{{repl}}/readme_table.{SCALE}.md",
         figures=lambda w: REPLICATIONS[w.repl]["figures"],
     output:
         "figures/{repl}/all",
@@ -187,6 +220,7 @@ rule claims_report:
     input:
         manifests=expand("figures/{repl}/all", repl=SELECTED),
         claims=expand("figures/{repl}/claims.json", repl=SELECTED),
+        code=["replications/_workflow/scripts/claims_report.py"],
     output:
         "figures/CLAIMS.md",
     log:

@@ -10,8 +10,11 @@ import yaml
 from replications._workflow.validation import (
     REPO_ROOT,
     ConfigError,
+    check_claim_figures,
+    check_claim_seeds,
     load_ledger,
     load_params,
+    seeds_in_params,
     validate_config,
 )
 
@@ -103,6 +106,7 @@ def _claim(cid="c-1", **kw):
         "comparison": {"type": "value", "rtol": 0.1},
         "kind": "deterministic",
         "scales": ["default"],
+        "origin": "check",
     }
     return {**base, **kw}
 
@@ -160,3 +164,83 @@ def test_part_ledgers_are_merged_and_ids_stay_unique(tmp_path):
     (main.parent / "claims_part1.yaml").write_text(yaml.safe_dump(part))
     with pytest.raises(ConfigError, match=r"duplicate claim ids \['a-1'\]"):
         load_ledger(main)
+
+
+# ---------------------------------------------------------------------------------------------
+# Ledger v2: origin, control, supersedes, cross-field rules
+
+
+def test_origin_is_required_and_paper_claims_need_a_control(tmp_path):
+    no_origin = _claim()
+    del no_origin["origin"]
+    with pytest.raises(ConfigError, match="'origin' is a required property"):
+        load_ledger(_ledger(tmp_path / "a", [no_origin]))
+    with pytest.raises(ConfigError, match="'control' is a required property"):
+        load_ledger(_ledger(tmp_path / "b", [_claim(origin="paper")]))
+    for ok in ("pending", {"case": "the converging instance"}, {"none": "an identity, no case"}):
+        load_ledger(_ledger(tmp_path / f"c{len(str(ok))}", [_claim(origin="paper", control=ok)]))
+    with pytest.raises(ConfigError, match="origin"):
+        load_ledger(_ledger(tmp_path / "d", [_claim(origin="blog")]))
+
+
+def test_value_comparison_needs_a_numeric_published_value(tmp_path):
+    bad = _claim(published={"text": "about 3"})
+    with pytest.raises(ConfigError, match=r"claim 'c-1': published.value = None.*numeric"):
+        load_ledger(_ledger(tmp_path, [bad]))
+
+
+def test_interval_needs_low_below_high(tmp_path):
+    bad = _claim(comparison={"type": "interval", "low": 2.0, "high": 1.0})
+    with pytest.raises(ConfigError, match=r"claim 'c-1': comparison.low = 2.0 > comparison.high"):
+        load_ledger(_ledger(tmp_path, [bad]))
+
+
+def test_supersedes_needs_a_known_claim_and_a_registration(tmp_path):
+    reg = {"date": "2026-12-05", "reason": "the old check could not fail"}
+    new = _claim("c-2", supersedes="c-1", registered=reg)
+    ledger = load_ledger(_ledger(tmp_path / "a", [_claim(), new]))
+    assert ledger["claims"][1]["supersedes"] == "c-1"
+    with pytest.raises(ConfigError, match="'registered' is a required property"):
+        load_ledger(_ledger(tmp_path / "b", [_claim(), _claim("c-2", supersedes="c-1")]))
+    with pytest.raises(ConfigError, match="supersedes = 'c-9' is not another claim"):
+        load_ledger(_ledger(tmp_path / "c", [_claim("c-2", supersedes="c-9", registered=reg)]))
+
+
+def test_inconclusive_rules_are_schema_checked(tmp_path):
+    ok = _claim(inconclusive_if={"diverged": True, "diverged_rule": "loss > 1e6 x initial"})
+    load_ledger(_ledger(tmp_path / "a", [ok]))
+    with pytest.raises(ConfigError, match="diverged_rule"):
+        load_ledger(_ledger(tmp_path / "b", [_claim(inconclusive_if={"diverged": True})]))
+    with pytest.raises(ConfigError, match="unknown key"):
+        load_ledger(_ledger(tmp_path / "c", [_claim(inconclusive_if={"looks_bad": True})]))
+
+
+def test_claim_figures_must_be_registered(tmp_path):
+    ledger = load_ledger(_ledger(tmp_path, [_claim(figures=["figures/toy/a.png"])]))
+    check_claim_figures(ledger, ["figures/toy/a.png"], "toy/claims.yaml")
+    with pytest.raises(ConfigError, match=r"claim 'c-1': figures \['figures/toy/a.png'\]"):
+        check_claim_figures(ledger, ["figures/toy/b.png"], "toy/claims.yaml")
+
+
+def test_claim_seeds_must_be_used_by_params(tmp_path):
+    assert seeds_in_params({"seed": 3, "run": {"seeds": [0, 1]}, "n_seeds": 2, "x": 7}) == {
+        0,
+        1,
+        3,
+    }
+    assert seeds_in_params({"seeds": 3}) == {0, 1, 2, 3}
+    ledger = load_ledger(_ledger(tmp_path, [_claim(kind="stochastic", seeds=[0, 5])]))
+    check_claim_seeds(ledger, {"default": [{"seeds": [0, 5]}]}, "toy/claims.yaml")
+    with pytest.raises(ConfigError, match=r"claim 'c-1': seeds \[5\] are not used"):
+        check_claim_seeds(ledger, {"default": [{"seeds": [0, 1]}]}, "toy/claims.yaml")
+
+
+@pytest.mark.parametrize("folder", REPLICATION_DIRS, ids=lambda p: p.name)
+def test_every_ledger_names_only_seeds_its_params_use(folder):
+    ledger = load_ledger(folder / "claims.yaml")
+    params = sorted(folder.glob("params*.yaml"))
+    check_claim_seeds(
+        ledger,
+        {s: [load_params(p, s) for p in params] for s in ("default", "paper")},
+        str(folder / "claims.yaml"),
+    )

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
+import sys
 import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -47,10 +49,46 @@ def _to_jsonable(obj: Any) -> Any:
     raise TypeError(f"cannot write {type(obj).__name__} to JSON")
 
 
-def write_json(path: str | Path, data: Any) -> None:
-    """Write ``data`` as indented, key-sorted JSON (stable bytes for equal data)."""
-    text = json.dumps(data, indent=2, sort_keys=True, default=_to_jsonable, allow_nan=True)
+def _strict(obj: Any) -> Any:
+    """Non-finite floats as the strings "nan", "inf", "-inf" (strict JSON has no such tokens)."""
+    if isinstance(obj, float | np.floating) and not math.isfinite(obj):
+        return "nan" if math.isnan(obj) else ("inf" if obj > 0 else "-inf")
+    if isinstance(obj, np.ndarray):
+        return _strict(obj.tolist())
+    if isinstance(obj, Mapping):
+        return {k: _strict(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_strict(v) for v in obj]
+    return obj
+
+
+def write_json(path: str | Path, data: Any, *, strict: bool = False) -> None:
+    """Write ``data`` as indented, key-sorted JSON (stable bytes for equal data).
+
+    With ``strict=True`` non-finite numbers are written as strings (``"nan"``, ``"inf"``,
+    ``"-inf"``) so any JSON parser reads the file; otherwise as Python's ``NaN`` tokens.
+    """
+    if strict:
+        data = _strict(data)
+    text = json.dumps(data, indent=2, sort_keys=True, default=_to_jsonable, allow_nan=not strict)
     write_text(path, text + "\n")
+
+
+def write_measurements(path: str | Path, claims: Mapping[str, Any]) -> None:
+    """Write a replication's ``measurements.json``: one entry per claim id.
+
+    The file records the script that wrote it (the running script, relative to the repository)
+    so every verdict links to the code behind its number; a claim may override it with its own
+    ``"script"`` entry. Non-finite numbers are written as strings (strict JSON).
+    """
+    from replications._workflow.validation import REPO_ROOT
+
+    script = Path(sys.argv[0]).resolve()
+    try:
+        script_rel = script.relative_to(REPO_ROOT).as_posix()
+    except ValueError:
+        script_rel = script.name
+    write_json(path, {"script": script_rel, "claims": dict(claims)}, strict=True)
 
 
 def write_text(path: str | Path, text: str) -> None:

@@ -179,12 +179,115 @@ def load_ledger(path: str | Path) -> dict:
                 f"{path}: claim {claim['id']!r} links to undefined deviation(s) {missing}; "
                 f"defined are {sorted(defined)}"
             )
+    _check_claims(ledger["claims"], path)
     if ledger["replication"] != path.parent.name:
         raise ConfigError(
             f"{path}: replication = {ledger['replication']!r} "
             f"but the folder is {path.parent.name!r}"
         )
     return ledger
+
+
+def _check_claims(claims: list[dict], path: Path) -> None:
+    """Cross-field rules the JSON schema cannot express, each naming file, claim and key."""
+    ids = {c["id"] for c in claims}
+    superseded: dict[str, str] = {}
+    for c in claims:
+        cid, rule = c["id"], c["comparison"]
+        where = f"{path}: claim {cid!r}"
+        if rule["type"] == "value":
+            pub = c["published"].get("value")
+            if isinstance(pub, bool) or not isinstance(pub, int | float):
+                raise ConfigError(
+                    f"{where}: published.value = {pub!r}; a 'value' comparison needs a numeric "
+                    "published.value (or use another comparison type)"
+                )
+        if rule["type"] in ("interval", "slope_range") and "low" in rule and "high" in rule:
+            if rule["low"] > rule["high"]:
+                raise ConfigError(
+                    f"{where}: comparison.low = {rule['low']} > comparison.high = "
+                    f"{rule['high']}; need low <= high"
+                )
+        old = c.get("supersedes")
+        if old is not None:
+            if old == cid or old not in ids:
+                raise ConfigError(
+                    f"{where}: supersedes = {old!r} is not another claim of this ledger"
+                )
+            if old in superseded:
+                raise ConfigError(
+                    f"{where}: supersedes = {old!r}, which {superseded[old]!r} already supersedes"
+                )
+            superseded[old] = cid
+        if c.get("kind") == "stochastic" and len(set(c.get("seeds", []))) != len(
+            c.get("seeds", [])
+        ):
+            raise ConfigError(f"{where}: seeds {c['seeds']} has duplicates")
+
+
+def seeds_in_params(params: Any) -> set[int]:
+    """Every seed a resolved params block names.
+
+    Integers under a key containing ``seed`` count (``seed: 3``, ``mc_seed: 1``, ``seeds: [0,
+    1]``); an integer under a key ``seeds`` or ``n_seeds`` is a count and names ``range(n)``.
+    """
+    found: set[int] = set()
+
+    def walk(x: Any, key: str = "") -> None:
+        if isinstance(x, dict):
+            for k, v in x.items():
+                walk(v, str(k))
+        elif isinstance(x, list):
+            for v in x:
+                walk(v, key)
+        elif isinstance(x, int) and not isinstance(x, bool) and "seed" in key:
+            if key in ("seeds", "n_seeds"):
+                found.update(range(x))
+            if key != "n_seeds":
+                found.add(x)
+
+    walk(params)
+    return found
+
+
+def check_claim_seeds(ledger: Mapping, params_by_scale: Mapping[str, Any], path: str) -> None:
+    """Every seed a claim names must be a seed its replication's params use (at some scale).
+
+    Parameters
+    ----------
+    ledger : Mapping
+        The merged ledger (:func:`load_ledger`).
+    params_by_scale : Mapping
+        ``{scale: [resolved params block, ...]}`` over every params file of the replication.
+    path : str
+        The ledger's path, for the message.
+    """
+    for c in ledger["claims"]:
+        seeds = c.get("seeds") or []
+        for scale in c.get("scales", []):
+            known: set[int] = set()
+            for block in params_by_scale.get(scale, []):
+                known |= seeds_in_params(block)
+            missing = sorted(set(seeds) - known)
+            if missing:
+                raise ConfigError(
+                    f"{path}: claim {c['id']!r}: seeds {missing} are not used by the "
+                    f"replication's params at scale {scale!r} (seeds found there: "
+                    f"{sorted(known)[:20]}); fix the claim's seeds or the params"
+                )
+
+
+def check_claim_figures(ledger: Mapping, registered: Iterable[str], path: str) -> None:
+    """Every figure a claim links to must be one its replication registers (and builds)."""
+    registered = set(registered)
+    for c in ledger["claims"]:
+        missing = [f for f in c.get("figures", []) if f not in registered]
+        if missing:
+            raise ConfigError(
+                f"{path}: claim {c['id']!r}: figures {missing} are not registered by the "
+                f"replication's rules (register_replication(figures=...)); registered are "
+                f"{sorted(registered)}"
+            )
 
 
 def load_params(path: str | Path, scale: str) -> dict:

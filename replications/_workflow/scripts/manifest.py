@@ -17,15 +17,21 @@ def main(argv: list[str] | None = None) -> int:
 
     reps = [read_json(p) for p in args.replications]
     totals: dict[str, int] = {}
+    paper: dict[str, int] = {}
     for rep in reps:
         for verdict, n in rep["summary"].items():
             totals[verdict] = totals.get(verdict, 0) + n
+        for bucket, n in rep["headline"]["paper"].items():
+            paper[bucket] = paper.get(bucket, 0) + n
     write_json(
         args.out,
         {
             "config_hash": args.config_hash,
             # The report holds job runtimes, so its hash is not stable; the manifest is.
             "claims_report": args.report,
+            # Headline: claims of the papers only (origin "paper", not superseded).
+            "paper_claims_summary": paper,
+            # Every claim of every origin, by verdict.
             "claims_summary": totals,
             "replications": {rep["replication"]: rep for rep in reps},
         },

@@ -40,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
             "figures": figures,
             "claims": {"path": args.claims, "sha256": sha256_file(args.claims)},
             "summary": claims["summary"],
+            "headline": claims["headline"],
         },
     )
     return 0

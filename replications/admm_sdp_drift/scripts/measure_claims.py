@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from replications._workflow.io import read_json, write_json
+from replications._workflow.io import read_json, write_measurements
 
 TOYS = ("toy1", "toy2", "toy3")
 #: get_ang.m clamps the cosine at 1 - 1e-16: the smallest angle it can return (~1.5e-8).
@@ -222,7 +222,7 @@ def main() -> None:
     }
     measure_dynamics(c, read_json(args.dynamics)["toy_dynamics"])
     measure_slow_reference(c, slow, read_json(args.reference))
-    write_json(args.out, {"claims": c})
+    write_measurements(args.out, c)
 
 
 def measure_slow_reference(c: dict, slow: dict, ref: dict) -> None:

@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from replications._workflow.io import read_json, write_json
+from replications._workflow.io import read_json, write_measurements
 from replications.curse_of_unrolling.model import loglog_slope
 
 
@@ -208,7 +208,7 @@ def main() -> None:
         val = v["value"]
         if isinstance(val, float) and math.isnan(val):
             raise ValueError(f"a measurement is NaN: {v}")
-    write_json(args.out, {"claims": m})
+    write_measurements(args.out, m)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ import argparse
 
 import numpy as np
 
-from replications._workflow.io import read_json, write_json
+from replications._workflow.io import read_json, write_measurements
 from replications.hunting_the_hessian.osgm_metrics import PUBLISHED, ordinal_checks
 
 
@@ -167,7 +167,7 @@ def main() -> None:
         "rhs": [2 * pk[n]["L-BFGS-M1"] for n in ns],
         "details": {"sizes": [int(n) for n in ns], "peak_floats_per_dim": pk},
     }
-    write_json(args.out, {"claims": claims})
+    write_measurements(args.out, claims)
 
 
 if __name__ == "__main__":

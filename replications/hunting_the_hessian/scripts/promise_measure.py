@@ -6,7 +6,7 @@ import argparse
 
 import numpy as np
 
-from replications._workflow.io import read_json, write_json
+from replications._workflow.io import read_json, write_measurements
 from replications.hunting_the_hessian.promise_metrics import (
     linear_phase_r2,
     share_solved,
@@ -305,7 +305,7 @@ def main() -> None:
             "final_test_accuracy": final,
         },
     }
-    write_json(args.out, {"claims": claims})
+    write_measurements(args.out, claims)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from replications._workflow.io import read_json, write_json
+from replications._workflow.io import read_json, write_measurements
 
 PUBLISHED_COUNTS = {"sgd_eta_star": 420, "momentum": 137, "adam": 117}
 COUNT_CLAIMS = {
@@ -73,7 +73,7 @@ def main() -> None:
         "value": acc["adam_first_moment_gain"],
         "details": {"steps": acc["steps"]},
     }
-    write_json(args.out, {"claims": claims})
+    write_measurements(args.out, claims)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from replications._workflow.io import read_json, write_json
+from replications._workflow.io import read_json, write_measurements
 from replications.phase_retrieval_bbp.analysis import half_crossing, logn_slope, wilson_interval
 
 
@@ -344,7 +344,7 @@ def main() -> None:
     claims.update(spectral_m0_claim(theory, read_json(args.spectral_m0)))
     claims.update(success_claims(succ))
     claims.update(failed_runs_claim(succ))
-    write_json(args.out, {"claims": claims})
+    write_measurements(args.out, claims)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ import argparse
 
 import numpy as np
 
-from replications._workflow.io import read_json, write_json
+from replications._workflow.io import read_json, write_measurements
 
 HESS_LAWS = ("gaussian", "uniform", "asym_bernoulli")
 GRAD_LAWS = ("gaussian", "uniform", "asym_bernoulli", "sym_bernoulli")
@@ -355,7 +355,7 @@ def main() -> None:
         **lowrank_claims(read_json(args.lowrank)),
         **rastrigin_claims(read_json(args.rastrigin)),
     }
-    write_json(args.out, {"claims": claims})
+    write_measurements(args.out, claims)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ import argparse
 
 import numpy as np
 
-from replications._workflow.io import read_json, read_npz, write_json
+from replications._workflow.io import read_json, read_npz, write_measurements
 from replications.zo_edge_of_stability.analysis import band_fraction, plateau, settled
 
 ZO_GROUPS = ("zo_gd", "zo_gdm", "zo_adam")
@@ -277,7 +277,7 @@ def main() -> None:
     claims["exact-threshold-at-eos"] = {"value": ex_ratio, "details": det_x}
     claims["tracked-curvature-matches-exact"] = {"value": ex_track, "details": det_t}
     _ = plateau  # imported for the docs of the window
-    write_json(args.out, {"claims": claims})
+    write_measurements(args.out, claims)
 
 
 if __name__ == "__main__":
