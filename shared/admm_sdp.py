@@ -58,11 +58,13 @@ __all__ = [
     "SigmaRule",
     "admm_step",
     "angle",
+    "angle_floor",
     "kkt_residuals",
     "psd_project",
     "run_admm",
     "run_admm_batch",
     "scale_sdp",
+    "scaled_residuals",
     "sdp_from_matrices",
     "smat",
     "state_from_z",
@@ -161,6 +163,28 @@ def angle(u: np.ndarray, v: np.ndarray) -> float:
     u, v = np.ravel(u), np.ravel(v)
     c = float(u @ v) / ((np.linalg.norm(u) + 1e-16) * (np.linalg.norm(v) + 1e-16))
     return float(np.arccos(min(max(c, -1.0 + 1e-16), 1.0 - 1e-16)))
+
+
+def angle_floor(norm_u: np.ndarray | float, norm_v: np.ndarray | float) -> np.ndarray:
+    """The smallest angle :func:`angle` (``get_ang.m``) can return for steps of these norms.
+
+    ``get_ang`` adds 1e-16 to each norm, so two exactly parallel vectors of norms ``a`` and
+    ``b`` get the cosine ``a b / ((a + 1e-16)(b + 1e-16)) < 1`` (then clamped at
+    ``1 - 1e-16``): a positive angle of about ``sqrt(2e-16 (1/a + 1/b))``. A measured angle
+    near this value says nothing about the true angle, which may be zero.
+
+    Parameters
+    ----------
+    norm_u, norm_v : norms of the two steps (arrays broadcast).
+
+    Returns
+    -------
+    The floor angle in radians, elementwise.
+    """
+    a = np.asarray(norm_u, dtype=float)
+    b = np.asarray(norm_v, dtype=float)
+    c = (a / (a + 1e-16)) * (b / (b + 1e-16))
+    return np.arccos(np.clip(c, -1.0 + 1e-16, 1.0 - 1e-16))
 
 
 # --------------------------------------------------------------------------------------------
@@ -380,6 +404,23 @@ def kkt_residuals(data: ScaledSDP, state: ADMMState) -> dict[str, float]:
     }
 
 
+def scaled_residuals(data: ScaledSDP, state: ADMMState) -> tuple[float, float]:
+    """Relative primal / dual residuals of the *scaled* data (the alternative residual units).
+
+    ``r_p^s = ||A X - b|| / (1 + ||b||)`` and ``r_d^s = ||A^* y + S - C|| / (1 + ||C||)`` with
+    the scaled ``A, b, C`` and the scaled iterate, i.e. the formulas of ``set_log.m`` without its
+    conversion back to original units (``normA``, ``bscale / normborg``, ``Cscale / normCorg``).
+    Equal to :func:`kkt_residuals`'s ``pinf`` / ``dinf`` for unscaled data (the toys).
+
+    Returns
+    -------
+    (pinf, dinf)
+    """
+    pinf = np.linalg.norm(data.A @ state.X - data.b) / (1.0 + np.linalg.norm(data.b))
+    dinf = np.linalg.norm(data.At @ state.y + state.S - data.c) / (1.0 + np.linalg.norm(data.c))
+    return float(pinf), float(dinf)
+
+
 # --------------------------------------------------------------------------------------------
 # sigma rules
 # --------------------------------------------------------------------------------------------
@@ -442,6 +483,12 @@ class SigmaRule:
         toys' ``sig_list``) or ``"adaptive"`` (:func:`update_sig_1`).
     schedule : per-step sigmas for ``"schedule"``.
     stop_iter : last counter value at which ``"adaptive"`` may change sigma (code: 2e4).
+    residuals : which residuals ``"adaptive"`` compares: ``"original"`` (default; the relative
+        residuals in original units that ``set_log.m`` logs and ``update_sig_1.m`` reads as
+        ``log_data.pinf / log_data.dinf``) or ``"scaled"`` (the same relative formulas in the
+        scaled units the iteration runs in, :func:`scaled_residuals`). The code passes the
+        logged (original-unit) values; the scaled variant is the reading in which the rule
+        sees the quantities the iteration itself balances. For unscaled data they coincide.
 
     Notes
     -----
@@ -457,10 +504,15 @@ class SigmaRule:
     kind: str = "fixed"
     schedule: np.ndarray | None = None
     stop_iter: int = SIG_STOP_ITER
+    residuals: str = "original"
 
     def __post_init__(self) -> None:
         if self.kind not in ("fixed", "schedule", "adaptive"):
             raise ValueError(f"SigmaRule.kind={self.kind!r}; allowed are fixed, schedule, adaptive")
+        if self.residuals not in ("original", "scaled"):
+            raise ValueError(
+                f"SigmaRule.residuals={self.residuals!r}; allowed are original, scaled"
+            )
         if self.kind == "schedule":
             if self.schedule is None or np.any(np.asarray(self.schedule) <= 0):
                 raise ValueError("SigmaRule(kind='schedule') needs a schedule of sigmas > 0")
@@ -572,6 +624,10 @@ def run_admm(
             f"schedule has {len(rule.schedule)} entries; need at least max_iter = {max_iter}"
         )
     trace = {k: np.full(max_iter, np.nan) for k in _TRACE_KEYS}
+    # The residuals the adaptive rule reads (SigmaRule.residuals); the logged ones by default.
+    scaled_rule = rule.kind == "adaptive" and rule.residuals == "scaled"
+    rule_pinf = np.full(max_iter, np.nan) if scaled_rule else trace["pinf"]
+    rule_dinf = np.full(max_iter, np.nan) if scaled_rule else trace["dinf"]
     prim_win, dual_win = sigma_counters
     prev = prev_step
     converged = False
@@ -584,6 +640,8 @@ def run_admm(
         res = kkt_residuals(data, new)
         for key in ("pinf", "dinf", "relgap", "kkt", "pobj", "dobj"):
             trace[key][k] = res[key]
+        if scaled_rule:
+            rule_pinf[k], rule_dinf[k] = scaled_residuals(data, new)
         trace["sigma"][k] = sigma
         trace["dz_norm"][k] = np.linalg.norm(dz)
         trace["dx_norm"][k] = np.linalg.norm(dx)
@@ -608,8 +666,8 @@ def run_admm(
                 sigma,
                 prim_win,
                 dual_win,
-                trace["pinf"][k - 1],
-                trace["dinf"][k - 1],
+                rule_pinf[k - 1],
+                rule_dinf[k - 1],
                 rule.stop_iter,
             )
     n_iter = k + 1 if max_iter > 0 else 0

@@ -18,6 +18,7 @@ from shared.admm_sdp import (
     ScaledSDP,
     SigmaRule,
     admm_step,
+    angle_floor,
     run_admm,
     run_admm_batch,
     scale_sdp,
@@ -52,28 +53,98 @@ def expansion_run(toy: Toy, t: float, n_iter: int) -> dict[str, np.ndarray | flo
     The code logs the differences from its second step on (two warm-up calls before the loop),
     ``dZ^(k) = Z^(k+1) - Z^(k)`` for k >= 1, and their relative error to (t^2/2) phi(Zbar; H):
     ``||phi - dZ/(t^2/2)||_F / ||dZ/(t^2/2)||_F``. ``first_step`` is ``||T(Z0) - Z0||``.
+
+    Also returned, with the same relative-error formula:
+
+    * ``relerr_step0``: the first step ``T(Z0) - Z0`` (the raw t^2 term before any transient
+      is filtered out; paper card section 2.7: it is not phi) against phi;
+    * ``relerr_x`` / ``relerr_s``: the logged ``dX^(k)`` against (t^2/2) phi_X and ``dS^(k)``
+      against (t^2/2) phi_S (the primal-dual decoupling ``phi_Z = phi_X - sigma phi_S``);
+    * ``relerr_x_as_z`` / ``relerr_s_as_z``: the competing hypothesis that one block carries
+      the whole drift, ``dX`` against (t^2/2) phi_Z and ``dS`` against -(t^2/2) phi_Z / sigma;
+    * ``angle_floor``: per logged step, the :func:`shared.admm_sdp.angle_floor` of the two
+      steps whose angle ``angle_z`` is (NaN where ``angle_z`` is).
     """
     data = scale_sdp(toy.sdp, scale=False)
     z0 = svec(toy.Zbar + t * toy.H)
     s0 = state_from_z(z0, toy.sigma, toy.sdp.m)
     s1 = admm_step(data, s0, toy.sigma)
     phi = svec(toy.phi_Z)
+    phi_x, phi_s = svec(toy.phi_X), svec(toy.phi_S)
     relerr = np.empty(n_iter)
+    rel = {k: np.empty(n_iter) for k in ("x", "s", "x_as_z", "s_as_z")}
 
-    def record(k: int, old: ADMMState, new: ADMMState, sigma: float) -> None:
-        d = (new.Z - old.Z) / (0.5 * t * t)
+    def err(target: np.ndarray, d: np.ndarray) -> float:
         nd = np.linalg.norm(d)
         # A run that converged exactly has d = 0: the code's ratio is then inf.
-        relerr[k] = np.linalg.norm(phi - d) / nd if nd > 0 else np.inf
+        return float(np.linalg.norm(target - d) / nd) if nd > 0 else np.inf
+
+    def record(k: int, old: ADMMState, new: ADMMState, sigma: float) -> None:
+        h = 0.5 * t * t
+        relerr[k] = err(phi, (new.Z - old.Z) / h)
+        dx, ds = (new.X - old.X) / h, (new.S - old.S) / h
+        rel["x"][k] = err(phi_x, dx)
+        rel["s"][k] = err(phi_s, ds)
+        rel["x_as_z"][k] = err(phi, dx)
+        rel["s_as_z"][k] = err(-phi / toy.sigma, ds)
 
     res = run_admm(data, s1, toy.sigma, n_iter, tol=-1.0, callback=record)
+    dzn = res.trace["dz_norm"]
+    floor = np.full(n_iter, np.nan)
+    floor[1:] = angle_floor(dzn[:-1], dzn[1:])
     return {
         "first_step": float(np.linalg.norm(s1.Z - z0)),
-        "dz_norm": res.trace["dz_norm"],
+        "dz_norm": dzn,
         "angle_z": res.trace["angle_z"],
+        "angle_floor": floor,
         "relerr": relerr,
+        "relerr_step0": err(phi, (s1.Z - z0) / (0.5 * t * t)),
+        **{f"relerr_{k}": v for k, v in rel.items()},
         "kkt": res.trace["kkt"],
     }
+
+
+def drift_norm_at(toy: Toy, z0: np.ndarray, k: int) -> float:
+    """``||Z^(k+1) - Z^(k)||`` of the fixed-sigma run from ``z0`` (``Z^(0) = z0``)."""
+    data = scale_sdp(toy.sdp, scale=False)
+    res = run_admm(data, state_from_z(z0, toy.sigma, toy.sdp.m), toy.sigma, k + 1, tol=-1.0)
+    return float(res.trace["dz_norm"][k])
+
+
+def homogeneity_run(
+    toy: Toy, t: float, scales: list[float], k: int, seed: int
+) -> dict[str, list[float] | float]:
+    """Measured degree of homogeneity of the drift: phi(Zbar; a H) = a^2 phi(Zbar; H).
+
+    For each ``a`` in ``scales`` the persistent drift ``||dZ^(k)||`` of the run from
+    ``Zbar + t a H`` (k past the transient); its log-log slope against ``a`` is 2 for a map
+    homogeneous of degree two. Control: the first step from the off-cone start
+    ``Zbar + t a G`` (G a random unit direction, seed ``seed``), first order in ``a``.
+    """
+    a = np.asarray(scales, dtype=float)
+    drift = [drift_norm_at(toy, svec(toy.Zbar + t * ai * toy.H), k) for ai in a]
+    off = [off_cone_first_step(toy, float(t * ai), seed) for ai in a]
+    return {
+        "scales": a.tolist(),
+        "drift": drift,
+        "slope": log_slope(a, drift),
+        "off_cone_first_step": off,
+        "off_cone_slope": log_slope(a, off),
+    }
+
+
+def kernel_drift_ratio(toy: Toy, H: np.ndarray, t: float, n_iter: int) -> float:
+    """Largest logged drift from ``Zbar + t H`` relative to the code direction's predicted one.
+
+    ``max_{1 <= k <= n_iter} ||dZ^(k)|| / ((t^2/2) ||phi_Z(Zbar; H_code)||)``, with the code's
+    logged differences (k >= 1). Small for ``H`` in the kernel of phi (no second-order drift);
+    about 1 for the code's own direction.
+    """
+    data = scale_sdp(toy.sdp, scale=False)
+    s0 = state_from_z(svec(toy.Zbar + t * H), toy.sigma, toy.sdp.m)
+    res = run_admm(data, s0, toy.sigma, n_iter + 1, tol=-1.0)
+    pred = 0.5 * t * t * np.linalg.norm(toy.phi_Z)
+    return float(np.max(res.trace["dz_norm"][1:]) / pred)
 
 
 def off_cone_first_step(toy: Toy, t: float, seed: int) -> float:
@@ -358,6 +429,19 @@ def window_decades(kkt: np.ndarray, window: int) -> np.ndarray:
     """Decades of r_max gained over each window: ``log10 kkt[i] - log10 kkt[i + window]``."""
     lk = np.log10(np.asarray(kkt, float))
     return lk[:-window] - lk[window:]
+
+
+def window_rates(kkt: np.ndarray, window: int) -> np.ndarray:
+    """Decades of r_max gained per 1000 iterations inside each complete block of ``window`` steps.
+
+    Block ``j`` holds steps ``j window ... (j + 1) window - 1`` (the blocks of
+    :class:`PCAWindows`); its rate is ``(log10 kkt[first] - log10 kkt[last]) * 1000 /
+    (window - 1)``.
+    """
+    lk = np.log10(np.asarray(kkt, float))
+    n = len(lk) // window
+    first, last = lk[: n * window : window], lk[window - 1 : n * window : window]
+    return (first - last) * 1000.0 / (window - 1)
 
 
 def pca_windows(snapshots: np.ndarray, window: int, stride: int) -> dict[str, np.ndarray]:

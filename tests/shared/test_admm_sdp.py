@@ -10,11 +10,13 @@ from shared.admm_sdp import (
     SigmaRule,
     admm_step,
     angle,
+    angle_floor,
     kkt_residuals,
     psd_project,
     run_admm,
     run_admm_batch,
     scale_sdp,
+    scaled_residuals,
     sdp_from_matrices,
     smat,
     state_from_z,
@@ -275,3 +277,39 @@ def test_batch_run_diagonal_aat_path_and_bad_inputs():
         run_admm_batch(data, Z0, 0.0, 3)
     with pytest.raises(ValueError, match="n_iter"):
         run_admm_batch(data, Z0, 1.0, -1)
+
+
+def test_angle_floor_is_what_get_ang_returns_for_parallel_steps():
+    rng = np.random.default_rng(5)
+    u = rng.standard_normal(6)
+    for scale in (1e-4, 1e-8, 1e-10):
+        a, b = scale * u, 3.0 * scale * u
+        f = float(angle_floor(np.linalg.norm(a), np.linalg.norm(b)))
+        assert f == pytest.approx(angle(a, b), rel=1e-6)
+    # ~ sqrt(2e-16 (1/a + 1/b)): 2e-4 for two steps of norm 1e-8
+    assert float(angle_floor(1e-8, 1e-8)) == pytest.approx(2e-4, rel=1e-3)
+    # large steps: the clamp floor arccos(1 - 1e-16)
+    assert float(angle_floor(1.0, 1.0)) == pytest.approx(np.arccos(1 - 1e-16), rel=1e-6)
+
+
+def test_scaled_residual_units_of_the_adaptive_rule():
+    sdp, _ = random_feasible_sdp(5, 4, seed=40)
+    st = state_from_z(np.zeros(15), 1.0, 4)
+    # unscaled data: the two readings coincide, and so do the runs
+    raw = scale_sdp(sdp, scale=False)
+    s1 = admm_step(raw, st, 1.0)
+    r = kkt_residuals(raw, s1)
+    assert scaled_residuals(raw, s1) == pytest.approx((r["pinf"], r["dinf"]), rel=1e-12)
+    runs = [
+        run_admm(raw, st, 1.0, 300, tol=-1.0, rule=SigmaRule("adaptive", residuals=u))
+        for u in ("original", "scaled")
+    ]
+    np.testing.assert_array_equal(runs[0].trace["sigma"], runs[1].trace["sigma"])
+    # scaled data: the rule reads different numbers (here the ratio changes)
+    data = scale_sdp(sdp, scale=True)
+    s1 = admm_step(data, st, 1.0)
+    r = kkt_residuals(data, s1)
+    ps, ds = scaled_residuals(data, s1)
+    assert ps / ds != pytest.approx(r["pinf"] / r["dinf"], rel=1e-3)
+    with pytest.raises(ValueError, match="residuals"):
+        SigmaRule("adaptive", residuals="absolute")

@@ -31,11 +31,14 @@ from replications.admm_sdp_drift.experiments import (  # noqa: E402
     log_slope,
     perturbed_state,
     theta_start,
+    window_rates,
     with_regulariser,
 )
 from shared.admm_sdp import (  # noqa: E402
+    ADMMResult,
     ADMMState,
     SigmaRule,
+    angle_floor,
     kkt_residuals,
     run_admm,
     state_from_z,
@@ -45,6 +48,109 @@ from shared.diagnostics import spike_mask  # noqa: E402
 
 def trace_summary(kkt: np.ndarray) -> dict:
     return {"first": float(kkt[0]), "last": float(kkt[-1]), "n": len(kkt)}
+
+
+def angle_stats(seg: ADMMResult, spike: dict) -> tuple[dict, np.ndarray]:
+    """Angle summary of a fixed-sigma segment ``seg`` (claim (i)).
+
+    Median, min, max and the spike mask (``shared.diagnostics.spike_mask``: angle above
+    ``factor`` x its rolling median).
+    """
+    ang = seg.trace["angle_z"]
+    spikes = spike_mask(ang, spike["factor"], spike["window"])
+    return {
+        "median": float(np.nanmedian(ang)),
+        "min": float(np.nanmin(ang)),
+        "max": float(np.nanmax(ang)),
+        "spike_fraction": float(spikes.mean()),
+        "n_spikes": int(spikes.sum()),
+        "n": int(np.isfinite(ang).sum()),
+    }, spikes
+
+
+def floor_stats(prev: ADMMResult, seg: ADMMResult) -> dict:
+    """Median get_ang floor of a segment's angles and the median ratio angle / floor.
+
+    The floor of each angle is :func:`shared.admm_sdp.angle_floor` of its two step norms; the
+    first angle of ``seg`` pairs the last step of ``prev`` with the first of ``seg``.
+    """
+    ang = seg.trace["angle_z"]
+    dzn = np.concatenate([prev.trace["dz_norm"][-1:], seg.trace["dz_norm"]])
+    floor = angle_floor(dzn[:-1], dzn[1:])
+    return {
+        "median_floor": float(np.nanmedian(floor)),
+        "median_ratio_to_floor": float(np.nanmedian(ang / floor)),
+    }
+
+
+def sweep_summary(tr: dict) -> dict:
+    """Log-log slopes and log10 ranges of a sigma sweep (study_sig_wave.m "four_items")."""
+    lp, ld = np.log10(tr["pinf"]), np.log10(tr["dinf"])
+    return {
+        "dx_slope": log_slope(tr["sigma"], tr["dx_norm"]),
+        "ds_slope": log_slope(tr["sigma"], tr["ds_norm"]),
+        "pinf_slope": log_slope(tr["sigma"], tr["pinf"]),
+        "dinf_slope": log_slope(tr["sigma"], tr["dinf"]),
+        "pinf_range_decades": float(lp.max() - lp.min()),
+        "dinf_range_decades": float(ld.max() - ld.min()),
+    }
+
+
+def run_fixed_control(p: dict, data, st: ADMMState, arrays: dict) -> dict:
+    """1dc.64 with the code's adaptive start for a few iterations, then fixed sigma.
+
+    The control of the trapping, angle and benchmark sweep claims: a run that converges
+    linearly at fixed sigma with no slow region, measured exactly as the 1dc.128 fixed segment
+    (PCA windows, angles, per-window rates) and swept like it (x ampl over sweep iterations
+    from the start of the fixed segment).
+    """
+    th = p["theta"]
+    cf = th["control_fixed"]
+    rule = SigmaRule("adaptive", stop_iter=th["stop_iter"])
+    r1 = run_admm(data, st, 1.0, cf["adaptive_iters"], tol=th["tol"], rule=rule)
+    pca = PCAWindows(th["pca_window"], offset=r1.n_iter)
+    r2 = run_admm(
+        data,
+        r1.state,
+        r1.sigma,
+        cf["max_iters"],
+        tol=th["tol"],
+        prev_step=r1.last_step,
+        callback=pca,
+    )
+    angles, spikes = angle_stats(r2, th["angle_spike"])
+    sw = th["sweep"]
+    sched = r1.sigma * sw["ampl"] ** np.linspace(0.0, 1.0, sw["iters"])
+    rs = run_admm(
+        data,
+        r1.state,
+        r1.sigma,
+        sw["iters"],
+        tol=-1.0,
+        rule=SigmaRule("schedule", sched),
+        prev_step=r1.last_step,
+    )
+    for k in ("kkt", "angle_z", "dz_norm"):
+        arrays[f"fixed_control__{k}"] = r2.trace[k]
+    arrays["fixed_control__spikes"] = spikes
+    for k in ("sigma", "dx_norm", "ds_norm", "pinf", "dinf", "kkt"):
+        arrays[f"fixed_control_sweep__{k}"] = rs.trace[k]
+    pca_d = {k: v.tolist() for k, v in pca.as_dict().items()}
+    pca_d["decades_per_1000"] = window_rates(r2.trace["kkt"], th["pca_window"]).tolist()
+    kkt2 = r2.trace["kkt"]
+    return {
+        "adaptive_iters": r1.n_iter,
+        "sigma_fixed": r1.sigma,
+        "fixed_iters": r2.n_iter,
+        "converged": r2.converged,
+        "kkt_fixed": trace_summary(kkt2),
+        "decades_per_1000": float(
+            (np.log10(kkt2[0]) - np.log10(kkt2[-1])) * 1000.0 / max(1, len(kkt2) - 1)
+        ),
+        "angles": {**angles, **floor_stats(r1, r2)},
+        "pca": pca_d,
+        "sweep": sweep_summary(rs.trace),
+    }
 
 
 def run_control(p: dict, args: argparse.Namespace) -> None:
@@ -57,7 +163,9 @@ def run_control(p: dict, args: argparse.Namespace) -> None:
     rate = float((np.log10(kkt[-1 - last]) - np.log10(kkt[-1])) * 1000.0 / last)
     r = kkt_residuals(data, res.state)
     ref = clarabel_theta(sdp) if th["run_reference"] else None
-    write_npz(args.out_npz, {f"control__{k}": v for k, v in res.trace.items()})
+    arrays = {f"control__{k}": v for k, v in res.trace.items()}
+    fixed = run_fixed_control(p, data, st, arrays)
+    write_npz(args.out_npz, arrays)
     write_json(
         args.out_json,
         {
@@ -70,6 +178,7 @@ def run_control(p: dict, args: argparse.Namespace) -> None:
             "decades_per_1000_last": rate,
             "final": r,
             "reference": ref,
+            "fixed_control": fixed,
         },
     )
 
@@ -98,8 +207,7 @@ def run_slow(p: dict, args: argparse.Namespace) -> None:
         callback=record,
     )
     progress.step(note=f"fixed segment: {res2.n_iter} iterations")
-    ang = res2.trace["angle_z"]
-    spikes = spike_mask(ang, th["angle_spike"]["factor"], th["angle_spike"]["window"])
+    angles, spikes = angle_stats(res2, th["angle_spike"])
     kkt2 = res2.trace["kkt"]
     stall = float((np.log10(kkt2[0]) - np.log10(kkt2[-1])) * 1000.0 / max(1, len(kkt2) - 1))
     arrays = {f"adaptive__{k}": v for k, v in res1.trace.items()}
@@ -142,15 +250,11 @@ def run_slow(p: dict, args: argparse.Namespace) -> None:
             "kkt_adaptive": trace_summary(res1.trace["kkt"]),
             "kkt_fixed": trace_summary(kkt2),
             "stall_decades_per_1000": stall,
-            "angles": {
-                "median": float(np.nanmedian(ang)),
-                "min": float(np.nanmin(ang)),
-                "max": float(np.nanmax(ang)),
-                "spike_fraction": float(spikes.mean()),
-                "n_spikes": int(spikes.sum()),
-                "n": int(np.isfinite(ang).sum()),
+            "angles": {**angles, **floor_stats(res1, res2)},
+            "pca": {
+                **{k: v.tolist() for k, v in pca.as_dict().items()},
+                "decades_per_1000": window_rates(kkt2, th["pca_window"]).tolist(),
             },
-            "pca": {k: v.tolist() for k, v in pca.as_dict().items()},
             "final": r,
             "reference": ref,
         },
@@ -184,15 +288,7 @@ def run_followups(p: dict, args: argparse.Namespace) -> None:
     tr = res.trace
     for k in ("sigma", "dx_norm", "ds_norm", "pinf", "dinf", "kkt"):
         arrays[f"sweep__{k}"] = tr[k]
-    lp, ld = np.log10(tr["pinf"]), np.log10(tr["dinf"])
-    sweep = {
-        "dx_slope": log_slope(tr["sigma"], tr["dx_norm"]),
-        "ds_slope": log_slope(tr["sigma"], tr["ds_norm"]),
-        "pinf_slope": log_slope(tr["sigma"], tr["pinf"]),
-        "dinf_slope": log_slope(tr["sigma"], tr["dinf"]),
-        "pinf_range_decades": float(lp.max() - lp.min()),
-        "dinf_range_decades": float(ld.max() - ld.min()),
-    }
+    sweep = sweep_summary(tr)
     progress.step(note="sigma sweep")
 
     def cont(data_, st_, sig_) -> np.ndarray:

@@ -19,6 +19,8 @@ from replications.admm_sdp_drift.experiments import (  # noqa: E402
     continue_run,
     expansion_run,
     final_kkt,
+    homogeneity_run,
+    kernel_drift_ratio,
     log_slope,
     off_cone_first_step,
     perturbed_state,
@@ -26,7 +28,7 @@ from replications.admm_sdp_drift.experiments import (  # noqa: E402
     slow_start,
     with_regulariser,
 )
-from replications.admm_sdp_drift.instances import TOYS, make_toy  # noqa: E402
+from replications.admm_sdp_drift.instances import TOYS, make_toy, toy1, toy2  # noqa: E402
 from shared.admm_sdp import kkt_residuals, run_admm, state_from_z  # noqa: E402
 
 
@@ -44,14 +46,34 @@ def main() -> None:
         res: dict = {}
         # task I: expansion against t
         first, off, minrel, rel1 = [], [], [], []
+        extra: dict[str, dict] = {
+            k: {}
+            for k in (
+                "relerr_step0",
+                "min_relerr_x",
+                "min_relerr_s",
+                "min_relerr_x_as_z",
+                "min_relerr_s_as_z",
+                "angle_floor_after_10",
+            )
+        }
         for i, t in enumerate(t_list):
             run = expansion_run(toy, float(t), tp["taskI_iters"])
             first.append(run["first_step"])
             off.append(off_cone_first_step(toy, float(t), tp["off_cone_seed"]))
             minrel.append(float(np.min(run["relerr"])))
             rel1.append(float(run["relerr"][0]))
-            for key in ("dz_norm", "relerr", "angle_z"):
+            for key in ("dz_norm", "relerr", "angle_z", "angle_floor"):
                 arrays[f"{name}__taskI_{i}__{key}"] = run[key]
+            tk = f"{t:.0e}"
+            extra["relerr_step0"][tk] = run["relerr_step0"]
+            for part in ("x", "s", "x_as_z", "s_as_z"):
+                extra[f"min_relerr_{part}"][tk] = float(np.min(run[f"relerr_{part}"]))
+            ang, flo = run["angle_z"][10:], run["angle_floor"][10:]
+            extra["angle_floor_after_10"][tk] = {
+                "median_floor": float(np.nanmedian(flo)),
+                "median_ratio_to_floor": float(np.nanmedian(ang / flo)),
+            }
         first, off, minrel, rel1 = map(np.array, (first, off, minrel, rel1))
         arrays[f"{name}__first_step"] = first
         arrays[f"{name}__off_cone_step"] = off
@@ -65,6 +87,9 @@ def main() -> None:
             "first_step_slope": log_slope(t_list[fit], first[fit]),
             "off_cone_slope": log_slope(t_list[fit], off[fit]),
             "min_relerr_slope": log_slope(t_list[fit], minrel[fit]),
+            "relerr_step0_slope": log_slope(
+                t_list[fit], np.array([extra["relerr_step0"][f"{t:.0e}"] for t in t_list[fit]])
+            ),
             "relerr_first_over_t": {
                 f"{t:.0e}": float(r / t) for t, r in zip(t_list, rel1, strict=True)
             },
@@ -74,7 +99,13 @@ def main() -> None:
                 f"{t:.0e}": float(np.nanmin(arrays[f"{name}__taskI_{i}__angle_z"][10:]))
                 for i, t in enumerate(t_list)
             },
+            **extra,
         }
+        # phi(Zbar; a H) = a^2 phi(Zbar; H), measured on the persistent drift
+        hp = tp["homogeneity"]
+        res["homogeneity"] = homogeneity_run(
+            toy, hp["t"], hp["scales"], hp["k"], tp["off_cone_seed"]
+        )
         # task IV: sigma sweep, and the control far from the KKT point
         for tag, t in (("sweep", tp["taskIV"]["t"]), ("control", tp["taskIV"]["t_control"])):
             sw = sigma_sweep_toy(toy, t, tp["taskIV"]["iters"], tp["taskIV"]["ampl"])
@@ -149,8 +180,24 @@ def main() -> None:
         }
         out[name] = res
         progress.step(note=name)
+    # kernel of phi: toy1 with b = 0, toy2 with H23 = 0 (phi vanishes there; paper card 2.8)
+    kp = tp["kernel"]
+    kernel = {}
+    for name, H in (
+        ("toy1", toy1(tp["sigma"], a=1.0, b=0.0).H),
+        ("toy2", toy2(tp["sigma"], h23=0.0).H),
+    ):
+        toy = make_toy(name, tp["sigma"])
+        kernel[name] = {
+            "kernel_direction": kernel_drift_ratio(toy, H, kp["t"], kp["iters"]),
+            "code_direction": kernel_drift_ratio(toy, toy.H, kp["t"], kp["iters"]),
+        }
+    out_kernel = {"t": kp["t"], "iters": kp["iters"], "cases": kernel}
     write_npz(args.out_npz, arrays)
-    write_json(args.out_json, {"toys": out, "params": p["toys"], "remedies": rem})
+    write_json(
+        args.out_json,
+        {"toys": out, "kernel": out_kernel, "params": p["toys"], "remedies": rem},
+    )
 
 
 if __name__ == "__main__":
