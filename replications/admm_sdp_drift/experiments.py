@@ -444,6 +444,42 @@ def window_rates(kkt: np.ndarray, window: int) -> np.ndarray:
     return (first - last) * 1000.0 / (window - 1)
 
 
+def longest_trapped_run(
+    rates: list[float] | np.ndarray,
+    top2: list[float] | np.ndarray,
+    window: int,
+    stall: float = 0.5,
+    share: float = 0.99,
+) -> int:
+    """Iterations covered by the longest run of consecutive *trapped* windows.
+
+    A window is trapped when r_max gains less than ``stall`` decades per 1000 iterations in it
+    (it is slow) and its top two principal components hold at least ``share`` of the variance
+    of the centred iterates (low-dimensional): claim (iii), windows aligned with the slow region.
+    """
+    best = run = 0
+    for r, s in zip(rates, top2, strict=True):
+        run = run + 1 if (r < stall and s >= share) else 0
+        best = max(best, run)
+    return best * window
+
+
+def find_escape(
+    rates: list[float] | np.ndarray, slow: float = 0.5, fast: float = 1.0, min_slow: int = 2
+) -> int | None:
+    """Index of the first window that escapes a slow region, or None.
+
+    An escape window gains at least ``fast`` decades of r_max per 1000 iterations and follows
+    at least ``min_slow`` consecutive windows that gain less than ``slow``.
+    """
+    n_slow = 0
+    for j, r in enumerate(rates):
+        if r >= fast and n_slow >= min_slow:
+            return j
+        n_slow = n_slow + 1 if r < slow else 0
+    return None
+
+
 def pca_windows(snapshots: np.ndarray, window: int, stride: int) -> dict[str, np.ndarray]:
     """Explained-variance ratios of centred iterates in sliding windows (shared.diagnostics).
 

@@ -25,6 +25,12 @@ ASD_FIGURES = [
 ]
 # Cached interior-point reference of 1dc.128 (scripts/reference_theta.py; deviation D7).
 ASD_REF = f"replications/{ASD}/reference/clarabel_1dc128.json"
+# Escape search on 1dc.128 at the paper's iteration counts, one job per residual-unit reading of
+# update_sig_1 (params theta.escape.variants): paper scale only (minutes per variant).
+ASD_ESCAPE_VARIANTS = ["original", "scaled"]
+ASD_ESCAPE = (
+    [f"{ASD_RES}/escape_{v}.json" for v in ASD_ESCAPE_VARIANTS] if SCALE == "paper" else []
+)
 
 register_replication(ASD, figures=[f"{ASD_FIG}/{f}.png" for f in ASD_FIGURES])
 
@@ -104,6 +110,28 @@ rule admm_sdp_drift_theta:
         "--out-npz {output.npz} --out-json {output.json} > {log} 2>&1"
 
 
+rule admm_sdp_drift_escape:
+    """1dc.128, code protocol at the paper's counts, one sigma-rule variant (paper scale)."""
+    input:
+        script=f"replications/{ASD}/scripts/compute_theta.py",
+        params=params_file(ASD),
+        code=ASD_CODE,
+        shared=ASD_SHARED,
+    output:
+        npz=f"{ASD_RES}/escape_{{variant}}.npz",
+        json=f"{ASD_RES}/escape_{{variant}}.json",
+    wildcard_constraints:
+        variant="|".join(ASD_ESCAPE_VARIANTS),
+    log:
+        logf(ASD, "escape_{variant}"),
+    benchmark:
+        bench(ASD, "escape_{variant}")
+    shell:
+        "{PY} {input.script} --params {input.params} --scale {SCALE} --part escape "
+        "--variant {wildcards.variant} --out-npz {output.npz} --out-json {output.json} "
+        "> {log} 2>&1"
+
+
 rule admm_sdp_drift_theta_followups:
     """sigma sweep and the seed document's remedies from the end of the slow run."""
     input:
@@ -134,6 +162,7 @@ rule admm_sdp_drift_measure:
         followups=f"{ASD_RES}/theta_followups.json",
         dynamics=f"{ASD_RES}/toy_dynamics.json",
         reference=ASD_REF,
+        escape=ASD_ESCAPE,
     output:
         f"{ASD_RES}/measurements.json",
     log:
@@ -143,7 +172,7 @@ rule admm_sdp_drift_measure:
     shell:
         "{PY} {input.script} --toys {input.toys} --face {input.face} --control {input.control} "
         "--slow {input.slow} --followups {input.followups} --dynamics {input.dynamics} "
-        "--reference {input.reference} --out {output} > {log} 2>&1"
+        "--reference {input.reference} --escape {input.escape} --out {output} > {log} 2>&1"
 
 
 rule admm_sdp_drift_plot:

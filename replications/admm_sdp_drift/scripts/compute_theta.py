@@ -6,6 +6,8 @@ Parts (one Snakemake job each, so they run side by side):
   sigma = 1, update_sig_1 for 2e4 iterations, then fixed, tol 1e-10) and its Clarabel reference.
 * ``slow``: 1dc.128 (or 1dc.1024 at paper scale), adaptive sigma then a fixed-sigma segment
   (main_baseline.m), with PCA windows of the Z iterates; writes the final state for ``followups``.
+* ``escape`` (paper scale only): 1dc.128 with the code's protocol at the paper's counts, for
+  one residual-unit variant of update_sig_1 (``--variant``), looking for a natural escape.
 * ``followups``: from that state, the forward sigma sweep (study_sig_wave.m, Ampl = 10) and the
   seed document's remedies (perturbation, eps I regulariser, sigma factors) against continuing.
 """
@@ -137,6 +139,7 @@ def run_fixed_control(p: dict, data, st: ADMMState, arrays: dict) -> dict:
         arrays[f"fixed_control_sweep__{k}"] = rs.trace[k]
     pca_d = {k: v.tolist() for k, v in pca.as_dict().items()}
     pca_d["decades_per_1000"] = window_rates(r2.trace["kkt"], th["pca_window"]).tolist()
+    pca_d["window"] = th["pca_window"]
     kkt2 = r2.trace["kkt"]
     return {
         "adaptive_iters": r1.n_iter,
@@ -254,6 +257,7 @@ def run_slow(p: dict, args: argparse.Namespace) -> None:
             "pca": {
                 **{k: v.tolist() for k, v in pca.as_dict().items()},
                 "decades_per_1000": window_rates(kkt2, th["pca_window"]).tolist(),
+                "window": th["pca_window"],
             },
             "final": r,
             "reference": ref,
@@ -336,13 +340,68 @@ def run_followups(p: dict, args: argparse.Namespace) -> None:
     )
 
 
+def run_escape(p: dict, args: argparse.Namespace) -> None:
+    """1dc.128 with the code's start protocol at the paper's counts, one sigma-rule variant.
+
+    generate_start_points.m (X = S = 0, sigma = 1, update_sig_1 for ``adaptive_iters``) then
+    main_baseline.m (fixed sigma, ``fixed_iters``), tol 1e-10; ``--variant`` says which
+    residuals update_sig_1 compares (SigmaRule.residuals). PCA windows and r_max rates of the
+    fixed phase, for the escape claim (trapping-dimension-jumps-on-real-escape).
+    """
+    esc = p["theta"]["escape"]
+    if args.variant not in esc["variants"]:
+        raise ValueError(f"--variant {args.variant!r} is not one of {esc['variants']}")
+    th = p["theta"]
+    sdp, data, st = theta_start(esc["L"])
+    progress = Progress(2, f"escape 1dc.{sdp.n} ({args.variant})")
+    rule = SigmaRule("adaptive", stop_iter=th["stop_iter"], residuals=args.variant)
+    r1 = run_admm(data, st, 1.0, esc["adaptive_iters"], tol=th["tol"], rule=rule)
+    progress.step(note=f"adaptive: {r1.n_iter} iterations, sigma {r1.sigma:.4g}")
+    pca = PCAWindows(esc["window"], offset=r1.n_iter)
+    r2 = run_admm(
+        data,
+        r1.state,
+        r1.sigma,
+        esc["fixed_iters"] if not r1.converged else 0,
+        tol=th["tol"],
+        prev_step=r1.last_step,
+        callback=pca,
+    )
+    progress.step(note=f"fixed: {r2.n_iter} iterations")
+    arrays = {f"adaptive__{k}": r1.trace[k] for k in ("kkt", "sigma", "pinf", "dinf")}
+    arrays.update({f"fixed__{k}": r2.trace[k] for k in ("kkt", "dz_norm", "angle_z")})
+    kkt2 = r2.trace["kkt"]
+    pca_d = {k: v.tolist() for k, v in pca.as_dict().items()}
+    pca_d["decades_per_1000"] = window_rates(kkt2, esc["window"]).tolist() if len(kkt2) else []
+    pca_d["window"] = esc["window"]
+    write_npz(args.out_npz, arrays)
+    write_json(
+        args.out_json,
+        {
+            "instance": f"1dc.{sdp.n}",
+            "variant": args.variant,
+            "adaptive_iters": r1.n_iter,
+            "adaptive_converged": r1.converged,
+            "sigma_fixed": r1.sigma,
+            "fixed_iters": r2.n_iter,
+            "converged": bool(r1.converged or r2.converged),
+            "kkt_adaptive": trace_summary(r1.trace["kkt"]),
+            "kkt_fixed": trace_summary(kkt2) if len(kkt2) else None,
+            "pca": pca_d,
+        },
+    )
+
+
 def main() -> None:
     ap = compute_parser(__doc__)
-    ap.add_argument("--part", required=True, choices=["control", "slow", "followups"])
+    ap.add_argument("--part", required=True, choices=["control", "slow", "followups", "escape"])
     ap.add_argument("--state", help="slow-run npz (for --part followups)")
+    ap.add_argument("--variant", help="residual units of update_sig_1 (for --part escape)")
     args = ap.parse_args()
     p = params_of(args)
-    if args.part == "control":
+    if args.part == "escape":
+        run_escape(p, args)
+    elif args.part == "control":
         run_control(p, args)
     elif args.part == "slow":
         run_slow(p, args)

@@ -8,6 +8,7 @@ import math
 import numpy as np
 
 from replications._workflow.io import read_json, write_measurements
+from replications.admm_sdp_drift.experiments import find_escape, longest_trapped_run
 
 TOYS = ("toy1", "toy2", "toy3")
 #: get_ang.m clamps the cosine at 1 - 1e-16: the smallest angle it can return (~1.5e-8).
@@ -32,6 +33,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     for name in ("toys", "face", "control", "slow", "followups", "dynamics", "reference", "out"):
         ap.add_argument(f"--{name}", required=True)
+    ap.add_argument("--escape", nargs="*", default=[], help="escape-search runs (paper scale only)")
     args = ap.parse_args()
     toys = read_json(args.toys)["toys"]
     face = read_json(args.face)["face"]
@@ -233,6 +235,19 @@ def main() -> None:
         "details": {**esc_d, "control (rules swapped)": dict(zip(TOYS, esc_ctl, strict=True))},
     }
 
+    def trapped(pca: dict) -> int:
+        return longest_trapped_run(pca["decades_per_1000"], pca["top2"], pca["window"])
+
+    c["transient-trapping-stalled-low-dimension"] = {
+        "value": trapped(slow["pca"]),
+        "control": {"value": trapped(fc["pca"])},
+        "details": {
+            "rule": "trapped window: r_max gains < 0.5 decade / 1000 and top-2 share >= 0.99",
+            "instance": slow_name,
+            **slow["pca"],
+            f"control_{ctl_name}_fixed_sigma": fc["pca"],
+        },
+    }
     top2 = slow["pca"]["top2"]
     ctl_top2 = fc["pca"]["top2"]
     c["transient-trapping-low-dimension"] = {
@@ -323,7 +338,44 @@ def main() -> None:
     measure_limit_map(c, toys, read_json(args.toys)["kernel"])
     measure_dynamics(c, read_json(args.dynamics)["toy_dynamics"])
     measure_slow_reference(c, slow, read_json(args.reference))
+    if args.escape:
+        measure_escape(c, [read_json(f) for f in args.escape])
     write_measurements(args.out, c)
+
+
+def measure_escape(c: dict, runs: list[dict]) -> None:
+    """Dimension jump on a natural 1dc.128 escape, per residual-unit variant (paper scale)."""
+    vals, ctl, det = [], [], {}
+    for r in runs:
+        pca = r["pca"]
+        rates, n999 = pca["decades_per_1000"], pca["n999"]
+        j = find_escape(rates)
+        if j is not None:
+            vals.append(float(n999[j] - n999[j - 1]))
+            ctl.append(float(n999[j - 1] - n999[j - 2]))
+        else:
+            vals.append(math.nan)  # no escape: not measured (inconclusive)
+            ctl.append(float(n999[-1] - n999[-2]) if len(n999) >= 2 else math.nan)
+        det[r["variant"]] = {
+            "escape_window": j,
+            "escape_start": pca["starts"][j] if j is not None else None,
+            **{k: r[k] for k in ("adaptive_iters", "sigma_fixed", "fixed_iters", "converged")},
+            "kkt_adaptive": r["kkt_adaptive"],
+            "kkt_fixed": r["kkt_fixed"],
+            "max_window_rate": max(rates) if rates else None,
+            "min_window_rate": min(rates) if rates else None,
+            "n999": n999,
+            "top1": pca["top1"],
+        }
+    det["rule"] = (
+        "escape = first 500-iterate window gaining >= 1 decade / 1000 after >= 2 windows "
+        "gaining < 0.5; value = n999(escape) - n999(previous window)"
+    )
+    c["trapping-dimension-jumps-on-real-escape"] = {
+        "value": vals,
+        "control": {"value": ctl},
+        "details": det,
+    }
 
 
 def measure_slow_reference(c: dict, slow: dict, ref: dict) -> None:

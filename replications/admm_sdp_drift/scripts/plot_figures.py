@@ -199,7 +199,9 @@ def fig_escape_table(results: Path):
 
 def fig_pca_windows(results: Path):
     s, sj = load(results, "theta_slow")
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4))
+    _, cj = load(results, "theta_control")
+    fc = cj["fixed_control"]["pca"]
+    fig, axes = plt.subplots(1, 3, figsize=(16, 4))
     starts = s["pca__starts"]
     ax = axes[0]
     ax.plot(starts, 1 - s["pca__top1"], "o-", label="1 - top-1 ratio")
@@ -213,6 +215,20 @@ def fig_pca_windows(results: Path):
     ax.step(starts, s["pca__n999"], where="post")
     ax.set_xlabel("window start (iteration)")
     ax.set_ylabel("components for 99.9% of variance")
+    ax = axes[2]
+    rate_s = sj["pca"]["decades_per_1000"]
+    ax.plot(np.arange(len(rate_s)), rate_s, "o-", label=f"{sj['instance']} (slow)")
+    ax.plot(
+        np.arange(len(fc["decades_per_1000"])),
+        fc["decades_per_1000"],
+        "s-",
+        label=f"{cj['instance']} fixed-sigma control",
+    )
+    ax.axhline(0.5, color="k", ls="--", lw=1, label="stall threshold 0.5")
+    ax.set_xlabel("window index")
+    ax.set_ylabel("decades of r_max per 1000 iterations")
+    ax.set_title("trapped = below the threshold and top-2 share >= 0.99")
+    ax.legend()
     fig.tight_layout()
     return fig
 

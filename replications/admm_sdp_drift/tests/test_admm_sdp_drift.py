@@ -288,3 +288,26 @@ def test_window_rates_of_a_geometric_sequence():
     assert r.shape == (5,)
     np.testing.assert_allclose(r, 1.0, rtol=1e-12)
     assert window_rates(kkt[:499], 500).shape == (0,)
+
+
+def test_trapped_windows_need_both_a_stall_and_a_low_dimension():
+    from replications.admm_sdp_drift.experiments import longest_trapped_run
+
+    rates = [0.1, 0.2, 2.0, 0.1, 0.1, 0.1, 0.3]
+    top2 = [0.999, 0.999, 0.999, 0.999, 0.95, 0.999, 0.999]
+    # windows 0-1 trapped, 2 converges, 4 is not low-dimensional: longest run is 5-6
+    assert longest_trapped_run(rates, top2, 500) == 1000
+    # a linearly converging run (the control) is low-dimensional but never trapped
+    assert longest_trapped_run([0.85] * 10, [1.0] * 10, 500) == 0
+    with pytest.raises(ValueError):
+        longest_trapped_run([0.1], [0.99, 0.99], 500)
+
+
+def test_find_escape_needs_a_slow_region_first():
+    from replications.admm_sdp_drift.experiments import find_escape
+
+    assert find_escape([0.1, 0.2, 1.5, 3.0]) == 2
+    assert find_escape([0.1, 1.5, 0.1, 0.2, 0.3, 1.0]) == 5
+    # steady linear convergence (no slow region) and a stall with no escape: none
+    assert find_escape([2.0, 2.0, 2.0]) is None
+    assert find_escape([0.0, 0.01, 0.02, 0.6, 0.9]) is None
