@@ -206,6 +206,60 @@ def monotone(e: np.ndarray, slack: float, floor: float) -> bool:
     return bool(np.all(ok))
 
 
+def burn_in_end(e: np.ndarray, level: float = 1.0, slack: float = 1e-12) -> int | None:
+    """Burn-in length of an error curve: the first t after its peak with ``e_t < level``.
+
+    Returns 0 when the curve never rises above ``level (1 + slack)`` (no burn-in), and None when
+    it has not come back below ``level`` by the end of the horizon (the burn-in has not ended;
+    its length is only known to exceed the horizon). Abstract: "an arbitrarily long burn-in
+    phase"; card Sec. 2.6 (t_b solves |q_t| = 1 after the peak).
+    """
+    e = np.asarray(e, float)
+    if e.ndim != 1 or e.size == 0:
+        raise ValueError(f"e has shape {e.shape}; need a non-empty 1-d error curve")
+    peak = int(np.argmax(e))
+    if e[peak] <= level * (1.0 + slack):
+        return 0
+    below = np.flatnonzero(e[peak:] < level)
+    return int(peak + below[0]) if below.size else None
+
+
+def inversions(
+    f_small: np.ndarray,
+    e_small: np.ndarray,
+    f_large: np.ndarray,
+    e_large: np.ndarray,
+    rel_gap: float,
+    floor: float,
+) -> np.ndarray:
+    """Iterations at which the larger step has the better objective but the worse Jacobian.
+
+    Figure 1 caption: "Better function suboptimality does not imply better Jacobian
+    suboptimality". Both gaps must exceed rounding: ``f_large < f_small (1 - rel_gap)`` and
+    ``e_large > e_small (1 + rel_gap)``, with all four values above ``floor``.
+
+    Returns
+    -------
+    numpy.ndarray of bool, one entry per iteration.
+    """
+    f_s, e_s = np.asarray(f_small, float), np.asarray(e_small, float)
+    f_l, e_l = np.asarray(f_large, float), np.asarray(e_large, float)
+    above = (np.minimum(f_s, f_l) > floor) & (np.minimum(e_s, e_l) > floor)
+    return above & (f_l < f_s * (1.0 - rel_gap)) & (e_l > e_s * (1.0 + rel_gap))
+
+
+def max_component_rise(err_components: np.ndarray, dx_components: np.ndarray) -> float:
+    """Largest growth of any eigencomponent of the Jacobian error above its initial size.
+
+    ``max_{t,i} (|E_{t,i}| - |c_i|) / ||c||`` with ``E`` the eigen-coordinates of ``dx_t - dx*``
+    (shape (T+1, p)) and ``c`` those of ``dx*`` (the error at t = 0 for dx_0 = 0). In units of
+    ``||dx*||``, so rounding in components with tiny Jacobian mass cannot count as a rise.
+    """
+    E = np.abs(np.asarray(err_components, float))
+    c = np.abs(np.asarray(dx_components, float))
+    return float(np.max(E - c[None, :]) / np.linalg.norm(c))
+
+
 def loglog_slope(x: np.ndarray, y: np.ndarray) -> float:
     """Least-squares slope of log y against log x."""
     return float(np.polyfit(np.log(x), np.log(y), 1)[0])

@@ -17,6 +17,7 @@ stops on the function value; ``criterion="radius"`` runs the text's rule instead
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -195,6 +196,65 @@ def momentum_buffer_gain(beta: float, n_steps: int, *, alternating: bool) -> flo
         p.grad = torch.full_like(p, (-1.0) ** t if alternating else 1.0)
         opt.step()
     return float(abs(opt.state[p]["momentum_buffer"][0]))
+
+
+def momentum_step_gain(beta: float, n_steps: int, *, alternating: bool) -> float:
+    """Magnitude of the last step of ``torch.optim.SGD(lr=1, momentum=beta)`` after ``n_steps``.
+
+    With lr = 1 the step equals the momentum buffer, so this is the buffer gain of
+    :func:`momentum_buffer_gain`, read from the parameter instead; it also covers ``beta = 0``
+    (plain SGD), for which torch keeps no buffer: the step is then the gradient itself.
+    """
+    p = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.SGD([p], lr=1.0, momentum=beta)
+    before = 0.0
+    for t in range(n_steps):
+        before = float(p.detach()[0])
+        p.grad = torch.full_like(p, (-1.0) ** t if alternating else 1.0)
+        opt.step()
+    return abs(float(p.detach()[0]) - before)
+
+
+def max_step_over_lr(positions: np.ndarray, lr: float) -> float:
+    """Largest per-coordinate step ``max_t,i |w_i^(t) - w_i^(t-1)|`` in units of ``lr``.
+
+    Blog, "Adam": with well-estimated moments Adam's "gradient step size is bound from above by
+    eta". Non-finite rows (a diverged run) are ignored.
+    """
+    pos = np.asarray(positions, dtype=float)
+    pos = pos[np.all(np.isfinite(pos), axis=1)]
+    if pos.shape[0] < 2:
+        return 0.0
+    return float(np.max(np.abs(np.diff(pos, axis=0))) / lr)
+
+
+def order_holds(counts: dict[str, float], order: list[str]) -> bool:
+    """Whether ``counts[order[0]] < counts[order[1]] < ...`` (strictly increasing)."""
+    vals = [counts[k] for k in order]
+    return all(a < b for a, b in itertools.pairwise(vals))
+
+
+def censored_changes_order(
+    counts: dict[str, float], censored: dict[str, bool], order: list[str]
+) -> bool:
+    """Whether censored counts leave the order undecided.
+
+    A run that stopped without meeting its criterion (epoch cap, divergence) has a true count of
+    at least its recorded one, anywhere in ``[recorded, inf)``. The order is decided when it
+    holds for every such choice (it holds with the recorded counts and the only censored run,
+    if any, is the last of the order) or fails for every choice (no choice makes it hold).
+    """
+    cens = [bool(censored.get(k)) for k in order]
+    necessary = order_holds(counts, order) and not any(cens[:-1])
+    prev = -np.inf
+    possible = True
+    for k, c in zip(order, cens, strict=True):
+        v = max(counts[k], np.nextafter(prev, np.inf)) if c else counts[k]
+        if not v > prev:
+            possible = False
+            break
+        prev = v
+    return possible != necessary
 
 
 def adam_first_moment_gain(betas: tuple[float, float], n_steps: int) -> float:

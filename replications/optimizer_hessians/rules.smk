@@ -54,6 +54,7 @@ rule optimizer_hessians_measure:
         script=f"replications/{OH}/scripts/measure_claims.py",
         trajectories=f"{OH_RES}/trajectories.json",
         analysis=f"{OH_RES}/analysis.json",
+        code=[f"replications/{OH}/experiment.py"],
     output:
         f"{OH_RES}/measurements.json",
     log:

@@ -75,10 +75,15 @@ def main() -> None:
                 "sup_max": float(comp.max()),
                 "component_monotone": M.monotone(comp, 1e-12, 1e-12),
                 "final": float(e[-1]),
+                "component_rise": M.max_component_rise(prob.components(J - prob.dx_star), c),
             }
             if sname in ("0.5/L", "1/L"):
                 out["small_steps"].append(
-                    {"case": f"{prob.name}-h{sname}", "monotone": M.monotone(e, 1e-12, 1e-12)}
+                    {
+                        "case": f"{prob.name}-h{sname}",
+                        "monotone": M.monotone(e, 1e-12, 1e-12),
+                        "component_rise": entry["steps"][sname]["component_rise"],
+                    }
                 )
             skey = sname.replace("/", "_over_").replace("(", "").replace(")", "")
             tag = f"{d}_{prep}_fac{fac:g}_{skey.replace('+', 'p')}"

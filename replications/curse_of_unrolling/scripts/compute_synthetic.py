@@ -1,10 +1,13 @@
-"""Synthetic ridge experiments: Figure 1, AD cross-checks, burn-in scaling, rates, threshold,
-step-size trade-off, truncation, warm starts and the seed-summary rules.
+"""Synthetic ridge experiments: Figure 1 (and its caption on a grid of random starts), AD
+cross-checks, burn-in scaling, rates, threshold, step-size trade-off, truncation, warm starts and
+the seed-summary rules, each with the control case its ledger claim names.
 
 Writes synthetic.npz (curves for the plots) and synthetic.json (scalars for measure_claims).
 """
 
 from __future__ import annotations
+
+import itertools
 
 import numpy as np
 from scipy.optimize import minimize_scalar
@@ -16,7 +19,7 @@ from replications.curse_of_unrolling import model as M
 from shared import unrolling as U
 from shared.diagnostics import derivative_norms
 
-SECTIONS = 10
+SECTIONS = 11
 
 
 def rel_err(prob: M.Ridge, J: np.ndarray) -> np.ndarray:
@@ -90,6 +93,10 @@ def main() -> None:
             "jerr_final": float(e[-1]),
             "exact_dev": float(np.max(np.abs(e - exact) / np.maximum(exact, 1.0))),
             "bound_ratio_max": float(np.max(e / bound)),
+            # Control of bound (B): the iterate-rate term r^t ||dx0 - dx*|| alone.
+            "iterate_rate_ratio_max": float(
+                np.max(e / max(abs(1.0 - h * prob.mu), abs(1.0 - h * prob.L)) ** t)
+            ),
         }
     e_big, f_big = arrays["fig1_2_over_Lpmu_jerr"], arrays["fig1_2_over_Lpmu_fgap"]
     e_one, f_one = arrays["fig1_1_over_L_jerr"], arrays["fig1_1_over_L_fgap"]
@@ -106,7 +113,59 @@ def main() -> None:
     X, J = run(iso, U.gd_schedule(2.0 / (iso.L + iso.mu), T))
     arrays["fig1_iso_jerr"], arrays["fig1_iso_sup"] = rel_err(iso, J), comp_err(iso, J).max(1)
     arrays["fig1_t"] = np.arange(T + 1)
+    # Control of function-monotone-jacobian-not: the same four steps on the isotropic design.
+    iso_steps = {k: v / iso.L for k, v in c1["step_factors"].items()}
+    iso_steps["2/(L+mu)"] = 2.0 / (iso.L + iso.mu)
+    out["fig1"]["isotropic"] = {}
+    for name, h in iso_steps.items():
+        X, J = run(iso, U.gd_schedule(h, T))
+        e, f = rel_err(iso, J), fgap(iso, X)
+        out["fig1"]["isotropic"][name] = {
+            "hL": h * iso.L,
+            "jerr_monotone": M.monotone(e, 1e-12, 1e-12),
+            "fgap_monotone": M.monotone(f, 1e-12, 1e-12),
+            "jerr_max": float(e.max()),
+        }
     prog.step(note="figure 1")
+
+    # ---- 1b. Figure 1 caption on a grid of random starts (claim better-f-worse-jacobian-...) --
+    cb = P["better_f"]
+    Tb = int(cb["horizon_kappas"] * cb["kappa"])
+    bf: dict = {"kappa": float(cb["kappa"]), "T": Tb, "designs": {}, "control": {}, "x0_zero": {}}
+
+    def curves(pr: M.Ridge, factors: list[float], x0: np.ndarray) -> list[tuple]:
+        res = []
+        for fac in factors:
+            X, J = run(pr, U.gd_schedule(fac / pr.L, Tb), x0=x0)
+            res.append((fac, fgap(pr, X), rel_err(pr, J)))
+        return res
+
+    def count_inversions(res: list[tuple]) -> dict:
+        pairs, worst = 0, 1.0
+        hits = []
+        for (hs, fs, es), (hl, fl, el) in itertools.combinations(res, 2):
+            inv = M.inversions(fs, es, fl, el, cb["rel_gap"], cb["floor"])
+            if inv.any():
+                pairs += 1
+                worst = max(worst, float(np.max(el[inv] / es[inv])))
+                hits.append([float(hs), float(hl), int(np.argmax(inv)), int(inv.sum())])
+        return {"pairs_with_inversion": pairs, "max_jacobian_ratio": worst, "hits": hits}
+
+    for design in cb["designs"]:
+        pr = M.synthetic_ridge(cb["kappa"], design=design, **base)
+        factors = [*cb["step_factors"], 2.0 * pr.kappa / (pr.kappa + 1.0)]
+        per_seed = {}
+        for seed in cb["x0_seeds"]:
+            g = np.random.default_rng(seed).standard_normal(pr.lam.size)
+            x0 = np.linalg.norm(pr.x_star) * g / np.linalg.norm(g)
+            per_seed[str(seed)] = count_inversions(curves(pr, factors, x0))
+        bf["designs"][design] = per_seed
+        zeros = np.zeros(pr.lam.size)
+        bf["control"][design] = count_inversions(curves(pr, cb["control_step_factors"], zeros))
+        bf["x0_zero"][design] = count_inversions(curves(pr, factors, zeros))
+    bf["n_pairs"] = len(list(itertools.combinations(range(len(cb["step_factors"]) + 1), 2)))
+    out["better_f"] = bf
+    prog.step(note="figure 1 caption grid")
 
     # ---- 2. AD cross-checks (C1) -------------------------------------------------------------
     ca = P["ad_check"]
@@ -154,6 +213,11 @@ def main() -> None:
         ),
         "unrolled_vs_exact": float(rel_err(prob, J)[-1]),
     }
+    # Control: GD at the stability edge h = 2/L (top component error (-1)^(t-1) (2t - 1)).
+    _, J = run(prob, U.gd_schedule(2.0 / prob.L, Ti))
+    out["implicit_check"]["edge_step_vs_implicit"] = float(
+        np.linalg.norm(J[-1] - imp.jacobian) / np.linalg.norm(imp.jacobian)
+    )
     cs = P["seed_rules"]
     prob = M.synthetic_ridge(cs["kappa"], design="uniform", **base)
     imp = U.implicit_jacobian(M.ridge_grad, prob.x_star, prob.theta, args=prob.args)
@@ -175,7 +239,8 @@ def main() -> None:
 
     # ---- 4. Burn-in scaling in kappa (C3, C7) ------------------------------------------------
     cc = P["scaling"]
-    sc = {"kappas": cc["kappas"], "gd": [], "chebyshev": [], "heavy_ball": []}
+    sc = {"kappas": cc["kappas"], "p": P["p"], "gd": [], "chebyshev": [], "heavy_ball": []}
+    sc["control"] = {f"{f:g}/L": [] for f in cc["control_step_factors"]}
     for kappa in cc["kappas"]:
         prob = M.synthetic_ridge(kappa, design="uniform", **base)
         Tg = int(np.ceil(cc["gd_horizon_kappas"] * kappa))
@@ -208,13 +273,28 @@ def main() -> None:
                     "curve_dev": float(np.max(np.abs(top - exact) / np.maximum(exact, 1.0))),
                     "total_max": float(total.max()),
                     "total_argmax": int(total.argmax()),
-                    "total_first_below_1_after_peak": int(
-                        total.argmax() + np.argmax(total[total.argmax() :] < 1.0)
-                    ),
+                    # None: not back below 1 within the horizon (the old argmax over an
+                    # all-False array returned the peak time here).
+                    "total_first_below_1_after_peak": M.burn_in_end(total),
                 }
             )
             arrays[f"scaling_{meth}_k{kappa}_top"] = top
             arrays[f"scaling_{meth}_k{kappa}_total"] = total
+        # Controls: GD with fixed steps in units of 1/L (1/L: no burn-in; 1.5/L: a burn-in
+        # whose size does not depend on kappa), same horizon as GD 2/(L+mu).
+        for f in cc["control_step_factors"]:
+            _, J = run(prob, U.gd_schedule(f / prob.L, Tg))
+            top, total = comp_err(prob, J)[:, -1], rel_err(prob, J)
+            sc["control"][f"{f:g}/L"].append(
+                {
+                    "kappa": prob.kappa,
+                    "T": Tg,
+                    "peak": float(top.max()),
+                    "peak_t": int(top.argmax()),
+                    "total_max": float(total.max()),
+                    "burn_in_end": M.burn_in_end(total),
+                }
+            )
     out["scaling"] = sc
     prog.step(note="burn-in scaling")
 
@@ -246,6 +326,8 @@ def main() -> None:
         t0 = int(np.floor((1 - cr["window_fraction"]) * T_))
         t = np.arange(t0, T_ + 1)
         slope = float(np.polyfit(t, np.log(e[t0:] / t**power), 1)[0])
+        # Control: the competing rate with one power of t fewer.
+        slope_c = float(np.polyfit(t, np.log(e[t0:] / t ** (power - 1)), 1)[0])
         rates[meth] = {
             "T": T_,
             "window": [t0, T_],
@@ -253,6 +335,8 @@ def main() -> None:
             "log_rate": float(np.log(rate)),
             "ratio": slope / float(np.log(rate)),
             "e_final": float(e[-1]),
+            "power": power,
+            "ratio_one_power_fewer": slope_c / float(np.log(rate)),
         }
         arrays[f"rates_{meth}_jerr"] = e
     out["rates"] = rates
@@ -282,19 +366,23 @@ def main() -> None:
     prog.step(note="threshold")
 
     # Small steps on synthetic designs (C4 cases; real data in compute_real).
-    small = []
+    small, large = [], []
     for kappa in (10, 100, 1000):
         for design in ("uniform", "isotropic"):
             pr = M.synthetic_ridge(kappa, design=design, **base)
-            for f in P["small_steps"]:
+            c = pr.components(pr.dx_star)
+            for f in [*P["small_steps"], 2.0 * pr.kappa / (pr.kappa + 1.0)]:
                 _, J = run(pr, U.gd_schedule(f / pr.L, int(6 * kappa)))
-                small.append(
-                    {
-                        "case": f"{pr.name}-h{f:g}/L",
-                        "monotone": M.monotone(rel_err(pr, J), 1e-12, 1e-12),
-                    }
-                )
+                entry = {
+                    "monotone": M.monotone(rel_err(pr, J), 1e-12, 1e-12),
+                    "component_rise": M.max_component_rise(pr.components(J - pr.dx_star), c),
+                }
+                if f in P["small_steps"]:
+                    small.append({"case": f"{pr.name}-h{f:g}/L", **entry})
+                else:  # the large step 2/(L+mu): control of the small-step claims
+                    large.append({"case": f"{pr.name}-h2/(L+mu)", **entry})
     out["small_steps_synthetic"] = small
+    out["large_step_synthetic"] = large
 
     # ---- 7. Finite-horizon trade-off (C8) ----------------------------------------------------
     cf = P["tradeoff"]
@@ -313,12 +401,16 @@ def main() -> None:
             method="bounded",
             options={"xatol": 1e-10},
         )
+        # Control: the iterate error's minimiser over the same grid, sup_lambda |1 - h lambda|^T
+        # (2/(L+mu) at every T).
+        sup_iter = np.max(np.abs(1.0 - h_grid[:, None] * lam_grid[None, :]), axis=1) ** T_
         trade["horizons"][f"T{T_}"] = {
             "T": T_,
             "best_hL": float(res.x),
             "best_hL_grid": float(h_grid[i]),
             "best_sup": float(res.fun),
             "sup_at_iterate_optimal": float(sup[-1]),
+            "iterate_best_hL_grid": float(h_grid[int(np.argmin(sup_iter))]),
         }
         arrays[f"tradeoff_T{T_}_sup"] = sup
     # AD check at T = 100 on the 50-eigenvalue design: measured sup error per step.
@@ -368,11 +460,24 @@ def main() -> None:
             "peak_t": int(int(k) + e[int(k) :].argmax()),
             "final": float(e[-1]),
             "closed_form_dev": float(np.max(np.abs(comp - exact) / np.maximum(exact, 1.0))),
+            "closed_form_peak": float(exact.max()),
             "reverse_memory_bytes": M.reverse_mode_memory_bytes(
                 prob, s, x0, truncate=int(k) if k > 0 else None
             ),
         }
         arrays[f"trunc_k{k}_jerr"] = e
+    # Controls: the untruncated curve over the same windows, and truncation at k = T - kappa.
+    e0 = arrays["trunc_k0_jerr"]  # the ledger's k grid starts at 0 (no truncation)
+    k2 = int(2 * prob.kappa)
+    k_late = int(Tk - prob.kappa)
+    _, J = run(prob, s, truncate=k_late)
+    trunc["control"] = {
+        "untruncated_peak_after_k": {f"k{k}": float(e0[int(k) :].max()) for k in ck["ks"]},
+        "untruncated_max_after_2kappa": float(e0[k2:].max()),
+        "late_k": k_late,
+        "late_k_final": float(rel_err(prob, J)[-1]),
+    }
+    trunc["p"] = int(prob.lam.size)
     out["truncation"] = trunc
     prog.step(note="truncation")
 
@@ -399,6 +504,7 @@ def main() -> None:
         warm["cases"][key] = {
             "delta_over_mu": dm,
             "excess": float(max(sup.max() - 1.0, 0.0)),
+            "sup_max_minus_1": float(sup.max() - 1.0),
             "bound": float(delta / (prob.mu - delta)),
             "closed_form_dev": float(np.max(np.abs(comp - exact) / np.maximum(exact, 1.0))),
             "final_sup": float(sup[-1]),
@@ -422,6 +528,8 @@ def main() -> None:
     _, J_short = run(prob, s_short, x0=x_warm)
     e_long, e_short = rel_err(prob, J_long), rel_err(prob, J_short)
     zeros = np.zeros(prob.lam.size)
+    _, J_cold_short = run(prob, s_short)  # control: short but cold
+    e_cold_short = rel_err(prob, J_cold_short)
     rules = {
         "kappa": prob.kappa,
         "mixing_time": T_mix,
@@ -437,6 +545,12 @@ def main() -> None:
             "peak": float(e_short.max()),
             "final": float(e_short[-1]),
             "reverse_memory_bytes": M.reverse_mode_memory_bytes(prob, s_short, x_warm),
+        },
+        "short_cold": {
+            "T": T_mix,
+            "peak": float(e_cold_short.max()),
+            "final": float(e_cold_short[-1]),
+            "reverse_memory_bytes": M.reverse_mode_memory_bytes(prob, s_short, zeros),
         },
     }
     n_dx = float(np.linalg.norm(prob.dx_star))

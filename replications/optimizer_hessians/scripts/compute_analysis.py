@@ -1,5 +1,6 @@
 """The blog's closed-form analysis, measured: rates vs eta, GD eigen-component decay, and the
-momentum / Adam first-moment gains. Writes analysis.npz (curves) and analysis.json (numbers).
+momentum / Adam first-moment gains, each with its control (the step 1/lambda_max, momentum's
+components, Adam vs momentum, no momentum). Writes analysis.npz (curves) and analysis.json.
 """
 
 from __future__ import annotations
@@ -17,16 +18,18 @@ from replications.optimizer_hessians.experiment import (
     eta_star,
     gd_shrink_factors,
     momentum_buffer_gain,
+    momentum_step_gain,
     rates,
 )
 
 
-def gd_positions(lr: float, steps: int, p: dict) -> np.ndarray:
-    """``steps`` plain GD steps (torch.optim.SGD, float64) from the origin, no stopping rule."""
+def gd_positions(lr: float, steps: int, p: dict, momentum: float = 0.0) -> np.ndarray:
+    """``steps`` GD steps (torch.optim.SGD, float64, optional momentum) from the origin, no
+    stopping rule."""
     w_star = torch.tensor(p["minimum"], dtype=torch.float64)
     lam = torch.tensor([p["lambda_min"], p["lambda_max"]], dtype=torch.float64)
     x = torch.zeros(2, dtype=torch.float64, requires_grad=True)
-    opt = torch.optim.SGD([x], lr=lr)
+    opt = torch.optim.SGD([x], lr=lr, momentum=momentum)
     out = [x.detach().clone()]
     for _ in range(steps):
         loss = 0.5 * torch.sum(lam * (x - w_star) ** 2)
@@ -53,6 +56,13 @@ def main() -> None:
         method="bounded",
         options={"xatol": 1e-12},
     )
+    # Control: the step that only removes the stiff component's oscillation, argmin |r(lambda_max)|.
+    naive = minimize_scalar(
+        lambda e: float(rates(np.array([e]), lo, hi)["r_max"][0]),
+        bounds=(0.0, 2.0 / hi),
+        method="bounded",
+        options={"xatol": 1e-12},
+    )
     arrays = {"eta_grid": grid, **{f"rates_{k}": v for k, v in curves.items()}}
 
     ed = p["eigen_decay"]
@@ -67,6 +77,11 @@ def main() -> None:
         expected = 1.0 - lr * lambdas
         usable = np.abs(alpha[:-1]) >= ed["min_component"]
         rel_err = np.abs(ratios - expected) / np.abs(expected)
+        # Control: the same ratio test on SGD with momentum at the same step.
+        mom = eigen_components(gd_positions(lr, ed["steps"], p, p["momentum"]), tuple(p["minimum"]))
+        m_ratios = mom[1:] / mom[:-1]
+        m_usable = np.abs(mom[:-1]) >= ed["min_component"]
+        m_err = np.abs(m_ratios - expected) / np.abs(expected)
         decay.append(
             {
                 "lr_factor": factor,
@@ -74,6 +89,8 @@ def main() -> None:
                 "expected_factors": expected,
                 "max_rel_error": float(np.max(rel_err[usable])),
                 "n_steps_checked": usable.sum(axis=0),
+                "momentum_max_rel_error": float(np.max(m_err[m_usable])),
+                "momentum_n_steps_checked": m_usable.sum(axis=0),
             }
         )
         arrays[f"decay_{factor}__alpha"] = alpha
@@ -91,6 +108,8 @@ def main() -> None:
                 "R_opt_numeric": float(opt.fun),
                 "eta_star_formula": 2.0 / (lo + hi),
                 "R_formula": (hi - lo) / (hi + lo),
+                "eta_naive_numeric": float(naive.x),
+                "R_at_eta_naive": float(rates(np.array([naive.x]), lo, hi)["R"][0]),
             },
             "eigen_decay": decay,
             "accumulation": {
@@ -101,6 +120,7 @@ def main() -> None:
                     p["momentum"], n, alternating=True
                 ),
                 "adam_first_moment_gain": adam_first_moment_gain(tuple(p["betas"]), n),
+                "no_momentum_alternating_gain": momentum_step_gain(0.0, n, alternating=True),
             },
         },
     )

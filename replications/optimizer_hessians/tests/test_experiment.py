@@ -5,10 +5,14 @@ import pytest
 
 from replications.optimizer_hessians.experiment import (
     adam_first_moment_gain,
+    censored_changes_order,
     eta_max,
     eta_star,
     gd_shrink_factors,
+    max_step_over_lr,
     momentum_buffer_gain,
+    momentum_step_gain,
+    order_holds,
     rates,
     run_optimizer,
 )
@@ -77,3 +81,39 @@ def test_blog_rule_in_float32_gives_the_published_counts(name, factor, published
     # Regression guard for the ledger's count claims at default scale.
     run = run_optimizer(name, factor * eta_star(), dtype="float32", criterion="function")
     assert run.converged and run.epochs == published
+
+
+def test_censored_counts_decide_the_order_only_when_no_lower_bound_can_flip_it():
+    order = ["adam", "momentum", "sgd"]
+    # The slowest run hit the cap: any larger true count keeps the order.
+    assert not censored_changes_order({"adam": 1, "momentum": 2, "sgd": 10}, {"sgd": True}, order)
+    # A censored run in the middle could lie between its neighbours or above: undecided.
+    assert censored_changes_order({"adam": 10, "momentum": 5, "sgd": 20}, {"momentum": True}, order)
+    # Fails whatever the censored count: decided.
+    assert not censored_changes_order({"adam": 9, "momentum": 5, "sgd": 2}, {"adam": True}, order)
+    assert order_holds({"a": 1, "b": 2}, ["a", "b"]) and not order_holds(
+        {"a": 2, "b": 2}, ["a", "b"]
+    )
+
+
+def test_step_gain_matches_the_buffer_and_covers_no_momentum():
+    for alternating in (False, True):
+        assert momentum_step_gain(0.9, 400, alternating=alternating) == pytest.approx(
+            momentum_buffer_gain(0.9, 400, alternating=alternating), rel=1e-12
+        )
+    assert momentum_step_gain(0.0, 400, alternating=True) == pytest.approx(1.0, rel=1e-12)
+
+
+def test_step_bound_sgd_vs_adam():
+    # SGD's first stiff-axis step is eta * 100 * 0.6 = 60 eta; Adam's is eta |g| / (|g| + eps).
+    sgd = run_optimizer("sgd", eta_star(), dtype="float64")
+    assert max_step_over_lr(sgd.positions, eta_star()) == pytest.approx(60.0, rel=1e-12)
+    adam = run_optimizer("adam", eta_star(), dtype="float64")
+    assert max_step_over_lr(adam.positions[:2], eta_star()) == pytest.approx(1.0, abs=1e-8)
+
+
+def test_sgd_at_eta_star_on_kappa_1_lands_in_one_step():
+    run = run_optimizer(
+        "sgd", eta_star(1.0, 1.0), dtype="float32", criterion="radius", lambdas=(1.0, 1.0)
+    )
+    assert run.converged and run.epochs == 1
