@@ -17,6 +17,7 @@ RB_FIGURES = {
     "hvp_tradeoff": "hvp",
     "lowrank_tradeoff": "lowrank",
     "rastrigin_newton": "rastrigin",
+    "nonpoly_newton": "nonpoly",
 }
 
 register_replication(RB, figures=[f"{RB_FIG}/{f}.png" for f in RB_FIGURES])
@@ -115,6 +116,24 @@ rule rdsa_bias_rastrigin:
         "--out-npz {output.npz} --out-json {output.json} > {log} 2>&1"
 
 
+rule rdsa_bias_nonpoly:
+    input:
+        script=f"replications/{RB}/scripts/compute_nonpoly.py",
+        params=params_file(RB),
+        code=RB_CODE,
+        shared=shared_modules("zeroth_order", "stochastic_newton"),
+    output:
+        npz=f"{RB_RES}/nonpoly.npz",
+        json=f"{RB_RES}/nonpoly.json",
+    log:
+        logf(RB, "nonpoly"),
+    benchmark:
+        bench(RB, "nonpoly")
+    shell:
+        "{PY} {input.script} --params {input.params} --scale {SCALE} "
+        "--out-npz {output.npz} --out-json {output.json} > {log} 2>&1"
+
+
 rule rdsa_bias_measure:
     input:
         script=f"replications/{RB}/scripts/measure_claims.py",
@@ -123,6 +142,7 @@ rule rdsa_bias_measure:
         hvp=f"{RB_RES}/hvp.json",
         lowrank=f"{RB_RES}/lowrank.json",
         rastrigin=f"{RB_RES}/rastrigin.json",
+        nonpoly=f"{RB_RES}/nonpoly.json",
     output:
         f"{RB_RES}/measurements.json",
     log:
@@ -131,7 +151,8 @@ rule rdsa_bias_measure:
         bench(RB, "measure")
     shell:
         "{PY} {input.script} --bias {input.bias} --newton {input.newton} --hvp {input.hvp} "
-        "--lowrank {input.lowrank} --rastrigin {input.rastrigin} --out {output} > {log} 2>&1"
+        "--lowrank {input.lowrank} --rastrigin {input.rastrigin} --nonpoly {input.nonpoly} "
+        "--out {output} > {log} 2>&1"
 
 
 RB_BIAS_FIGS = ["hessian_bias", "gradient_bias", "one_sided"]
@@ -237,6 +258,26 @@ rule rdsa_bias_plot_rastrigin:
         bench(RB, "plot_rastrigin_newton")
     params:
         compute_bench=bench(RB, "rastrigin"),
+    shell:
+        "{PY} {input.script} --json {input.json} --config-hash {CONFIG_HASH} "
+        "--compute-benchmark {params.compute_bench} --out {output[0]} > {log} 2>&1"
+
+
+rule rdsa_bias_plot_nonpoly:
+    input:
+        script=f"replications/{RB}/scripts/plot_nonpoly.py",
+        json=f"{RB_RES}/nonpoly.json",
+        style="shared/plotting.py",
+    output:
+        f"{RB_FIG}/nonpoly_newton.png",
+        f"{RB_FIG}/nonpoly_newton.pdf",
+        f"{RB_FIG}/nonpoly_newton.json",
+    log:
+        logf(RB, "plot_nonpoly_newton"),
+    benchmark:
+        bench(RB, "plot_nonpoly_newton")
+    params:
+        compute_bench=bench(RB, "nonpoly"),
     shell:
         "{PY} {input.script} --json {input.json} --config-hash {CONFIG_HASH} "
         "--compute-benchmark {params.compute_bench} --out {output[0]} > {log} 2>&1"

@@ -31,18 +31,22 @@ def bias_claims(b: dict) -> dict:
     lo, hi = b["fit_window"]
     window = (deltas >= lo * (1 - 1e-9)) & (deltas <= hi * (1 + 1e-9))
     common = {"fit_window": b["fit_window"], "x0": b["x0"]}
-    for law in HESS_LAWS:
-        vals, raw = slope_cases(slopes, "hess", law, ms, lambda m: 2 * m)
-        out[f"hess-bias-slope-{law.replace('_', '-')}"] = {
-            "value": vals,
-            "details": {"slopes": raw, "cases": [f"m{m}" for m in ms], **common},
-        }
-    for law in GRAD_LAWS:
-        vals, raw = slope_cases(slopes, "grad", law, ms, lambda m: 2 * m)
-        out[f"grad-bias-slope-{law.replace('_', '-')}"] = {
-            "value": vals,
-            "details": {"slopes": raw, "cases": [f"m{m}" for m in ms], **common},
-        }
+    # Control: the competing reading O(delta^m) (k = m), where it differs from 2m (m >= 2).
+    k_ms = [m for m in ms if m >= 2]
+    for kind, laws in (("hess", HESS_LAWS), ("grad", GRAD_LAWS)):
+        for law in laws:
+            vals, raw = slope_cases(slopes, kind, law, ms, lambda m: 2 * m)
+            ctrl, _ = slope_cases(slopes, kind, law, k_ms, lambda m: m)
+            out[f"{kind}-bias-slope-{law.replace('_', '-')}"] = {
+                "value": vals,
+                "control": {"value": ctrl},
+                "details": {
+                    "slopes": raw,
+                    "cases": [f"m{m}" for m in ms],
+                    "control_cases": [f"m{m}: slope - m" for m in k_ms],
+                    **common,
+                },
+            }
     out["hess-bias-strictly-ordered-in-m"] = {
         "value": [strictly_ordered(curves, "hess", law, ms, window) for law in HESS_LAWS],
         "details": {"cases": list(HESS_LAWS), **common},
@@ -61,9 +65,21 @@ def bias_claims(b: dict) -> dict:
         },
     }
     q = b["quadratic"]
+    rastrigin_curves = {
+        f"{kind}/{law}/m{m}": float(np.max(curves[f"{kind}/{law}/m{m}"]))
+        for kind, laws in (("hess", HESS_LAWS), ("grad", GRAD_LAWS))
+        for law in laws
+        for m in ms
+    }
     out["exactly-unbiased-on-quadratics"] = {
         "value": q["max_error"],
-        "details": {"errors": q["errors"], "dim": q["dim"], "deltas": q["deltas"]},
+        "control": {"value": max(rastrigin_curves.values())},
+        "details": {
+            "errors": q["errors"],
+            "dim": q["dim"],
+            "deltas": q["deltas"],
+            "control_max_relative_bias_on_rastrigin": rastrigin_curves,
+        },
     }
     mono, mono_cases = [], []
     for kind, laws in (("hess", HESS_LAWS), ("grad", GRAD_LAWS)):
@@ -72,22 +88,36 @@ def bias_claims(b: dict) -> dict:
                 c = np.asarray(curves[f"{kind}/{law}/m{m}"])
                 mono.append(bool(np.all(np.diff(c) > 0)))  # increasing in delta
                 mono_cases.append(f"{kind}/{law}/m{m}")
+    mis_cases = [(law, m) for law in HESS_LAWS for m in ms]
+    mis = {f"{law}/m{m}": np.asarray(curves[f"miscentred/hess/{law}/m{m}"]) for law, m in mis_cases}
     out["asymptotically-unbiased-monotone"] = {
         "value": mono,
-        "details": {"cases": mono_cases, "deltas": b["deltas"]},
+        "control": {"value": [bool(np.all(np.diff(c) > 0)) for c in mis.values()]},
+        "details": {
+            "cases": mono_cases,
+            "deltas": b["deltas"],
+            "control_cases": [f"miscentred/hess/{k}" for k in mis],
+            "control_curves": {k: v.tolist() for k, v in mis.items()},
+        },
     }
     small = b["params"]["small_delta"]
     i_small = int(np.argmin(np.abs(deltas - small)))
     s_cases = [(law, m) for law in HESS_LAWS for m in ms if m >= 2]
     out["asymptotically-unbiased-small-delta"] = {
         "value": [float(curves[f"hess/{law}/m{m}"][i_small]) for law, m in s_cases],
+        "control": {"value": [float(mis[f"{law}/m{m}"][i_small]) for law, m in s_cases]},
         "details": {
             "cases": [f"{law}/m{m}" for law, m in s_cases],
             "delta": float(deltas[i_small]),
+            "control_cases": [f"miscentred/hess/{law}/m{m}" for law, m in s_cases],
         },
     }
     out.update(m4_bias_claims(b))
-    out["spsa2-hessian-bias-order-two"] = {"value": float(slopes["hess/2spsa"]), "details": common}
+    out["spsa2-hessian-bias-order-two"] = {
+        "value": float(slopes["hess/2spsa"]),
+        "control": {"value": float(slopes["one_sided/hess/asym_bernoulli"])},
+        "details": {"control_case": "one-sided 3-point Hessian, asymmetric Bernoulli", **common},
+    }
     out["one-sided-stencil-orders"] = {
         "value": [
             float(slopes["one_sided/hess/asym_bernoulli"] - 1.0),
@@ -113,6 +143,8 @@ def m4_bias_claims(b: dict) -> dict:
     for kind, laws in (("hess", HESS_LAWS), ("grad", GRAD_LAWS)):
         out[f"{kind}-bias-slope-m4"] = {
             "value": [float(slopes[f"{kind}/{law}/m4"] - 8.0) for law in laws],
+            # Control: the competing reading O(delta^k), k = m = 4.
+            "control": {"value": [float(slopes[f"{kind}/{law}/m4"] - 4.0) for law in laws]},
             "details": {
                 "cases": list(laws),
                 "slopes": {law: slopes[f"{kind}/{law}/m4"] for law in laws},
@@ -182,6 +214,25 @@ def compare(
     return {"value": vals, "rhs": rhs, "details": {"cases": cases, "nmse": nums}}
 
 
+def compare_cells(newton: dict, triples: list[tuple[str, str, str]]) -> dict:
+    """:func:`compare` on explicit cell keys: value = upper(first) < rhs = lower(second)."""
+    vals, rhs, cases = [], [], []
+    for f, a, b in triples:
+        ca, cb = newton[f]["cells"][a], newton[f]["cells"][b]
+        vals.append(upper(ca))
+        rhs.append(lower(cb))
+        cases.append(f"{f}: {a} vs {b}")
+    return {"value": vals, "rhs": rhs, "details": {"cases": cases}}
+
+
+def with_control(claim: dict, control: dict) -> dict:
+    """``claim`` with ``control``'s value and rhs as its control (cases kept in the details)."""
+    out = dict(claim)
+    out["control"] = {"value": control["value"], "rhs": control["rhs"]}
+    out["details"] = {**claim["details"], "control_cases": control["details"]["cases"]}
+    return out
+
+
 def newton_claims(newton: dict) -> dict:
     out: dict[str, dict] = {}
     p = newton["quadratic"]["params"]
@@ -212,8 +263,15 @@ def newton_claims(newton: dict) -> dict:
         },
     }
     big = [b for b in budgets if b >= 5000]
-    out["more-measurements-help-quartic"] = compare(
-        newton, [("quartic", f"rdsa_{law}_m2", f"rdsa_{law}_m1", b) for law in laws for b in big]
+    out["more-measurements-help-quartic"] = with_control(
+        compare(
+            newton,
+            [("quartic", f"rdsa_{law}_m2", f"rdsa_{law}_m1", b) for law in laws for b in big],
+        ),
+        compare(
+            newton,
+            [("quadratic", f"rdsa_{law}_m2", f"rdsa_{law}_m1", b) for law in laws for b in big],
+        ),
     )
     out["more-measurements-help-m3-vs-m2"] = compare(
         newton, [("quartic", f"rdsa_{law}_m3", f"rdsa_{law}_m2", b) for law in laws for b in big]
@@ -232,16 +290,25 @@ def newton_claims(newton: dict) -> dict:
         newton,
         [("quadratic", f"rdsa_{law}_m2", f"rdsa_{law}_m1", b) for law in laws for b in budgets],
     )
-    out["more-measurements-help-small-budget"] = compare(
-        newton, [("quartic", f"rdsa_{law}_m2", f"rdsa_{law}_m1", b_lo) for law in laws]
+    out["more-measurements-help-small-budget"] = with_control(
+        compare(newton, [("quartic", f"rdsa_{law}_m2", f"rdsa_{law}_m1", b_lo) for law in laws]),
+        compare(newton, [("quadratic", f"rdsa_{law}_m2", f"rdsa_{law}_m1", b_lo) for law in laws]),
     )
-    out["asym-bernoulli-2rdsa-better-than-2spsa"] = compare(
-        newton,
-        [
-            (f, "rdsa_asym_bernoulli_m1", "2spsa", b)
-            for f in ("quadratic", "quartic")
-            for b in (b_lo, b_hi)
-        ],
+    b_eps = p["eps_budget"]
+    eps_cell = newton["quadratic"]["eps_sweep"][f"{min(p['eps_sweep']):g}"]
+    out["asym-bernoulli-2rdsa-better-than-2spsa"] = with_control(
+        compare(
+            newton,
+            [
+                (f, "rdsa_asym_bernoulli_m1", "2spsa", b)
+                for f in ("quadratic", "quartic")
+                for b in (b_lo, b_hi)
+            ],
+        ),
+        compare_cells(
+            newton,
+            [(f, eps_cell, f"2spsa/B{b_eps}") for f in ("quadratic", "quartic")],
+        ),
     )
     ratios, cases, nums = [], [], {}
     for f in ("quadratic", "quartic"):
@@ -258,9 +325,16 @@ def newton_claims(newton: dict) -> dict:
                     "nmse_2spsa": s["nmse"],
                     "se_2spsa": s["se"],
                 }
+    ctrl, ctrl_cases = [], []
+    for f in ("quadratic", "quartic"):
+        for b in p["fraction_budgets"]:
+            b75 = round(p["budget_fraction"] * b)
+            ctrl.append(cell(newton[f], "2spsa", b75)["nmse"] / cell(newton[f], "2spsa", b)["nmse"])
+            ctrl_cases.append(f"{f}: 2SPSA@{b75} / 2SPSA@{b}")
     out["rdsa2-needs-75-percent-of-2spsa-evaluations"] = {
         "value": ratios,
-        "details": {"cases": cases, "nmse": nums},
+        "control": {"value": ctrl},
+        "details": {"cases": cases, "nmse": nums, "control_cases": ctrl_cases},
     }
     counts = newton["quadratic"]["eval_counts"]
     out["rdsa2-three-measurements"] = {
@@ -295,7 +369,15 @@ def lowrank_claims(lr: dict) -> dict:
     n_max = max(lr["params"]["dims"])
     r = str(lr["params"]["claim_rank"])
     cases = [c for c in lr["cases"].values() if c["dim"] == n_max]
+    first = [c["nystrom_first_design"] for c in cases]
     return {
+        "lowrank-nystrom-beats-full-hessian-in-high-dimension": {
+            "value": [d["ratio_full_over_lowrank"] - 2.0 * d["ratio_se"] for d in first],
+            "details": {
+                "cases": [f"N{c['dim']}/B{c['budget']}/rank{r}" for c in cases],
+                "first_design": first,
+            },
+        },
         "lowrank-beats-full-hessian-in-high-dimension": {
             "value": [
                 c["ranks"][r]["ratio_full_over_lowrank"] - 2.0 * c["ranks"][r]["ratio_se"]
@@ -305,8 +387,71 @@ def lowrank_claims(lr: dict) -> dict:
                 "cases": [f"N{c['dim']}/B{c['budget']}/rank{r}" for c in cases],
                 "all": lr["cases"],
             },
-        }
+        },
     }
+
+
+def nonpoly_claims(npl: dict) -> dict:
+    """The registered non-polynomial Newton claims (D12), with controls and inconclusive flags."""
+    c, p = npl["cells"], npl["params"]
+    ms, budgets, seeds = p["ms"], sorted(p["budgets"]), p["seeds"]
+    b_lo, b_hi = p["claim_budget_low"], p["claim_budget_high"]
+
+    def key(variant: str, s: int, m: int, b: int) -> dict:
+        return c[f"{variant}/s{s}/m{m}/B{b}"]
+
+    def pair(first: dict, second: dict) -> tuple[float, float, bool]:
+        return upper(first), lower(second), bool(first["diverged"] or second["diverged"])
+
+    def converge(variant: str, seed_list: list[int]) -> dict:
+        vals, rhs, div, cases = [], [], [], []
+        for s in seed_list:
+            for m in ms:
+                v, r, d = pair(key(variant, s, m, b_hi), key(variant, s, m, b_lo))
+                vals.append(v)
+                rhs.append(r)
+                div.append(d)
+                cases.append(f"{variant}/s{s}/m{m}: NMSE({b_hi}) vs NMSE({b_lo})")
+        return {"value": vals, "rhs": rhs, "flags": {"diverged": div}, "cases": cases}
+
+    def ordered(variant: str, seed_list: list[int], m_hi: int) -> dict:
+        vals, rhs, div, noise, cases = [], [], [], [], []
+        for s in seed_list:
+            for b in budgets:
+                hi, lo = key(variant, s, m_hi, b), key(variant, s, m_hi - 1, b)
+                v, r, d = pair(hi, lo)
+                vals.append(v)
+                rhs.append(r)
+                div.append(d)
+                noise.append(bool(lo["systematic"] < 0.5 * lo["nmse"]))
+                cases.append(f"{variant}/s{s}/B{b}: m{m_hi} vs m{m_hi - 1}")
+        return {
+            "value": vals,
+            "rhs": rhs,
+            "flags": {"diverged": div, "noise_dominated": noise},
+            "cases": cases,
+        }
+
+    def claim(main: dict, ctrl: dict) -> dict:
+        return {
+            "value": main["value"],
+            "rhs": main["rhs"],
+            "flags": main["flags"],
+            "seeds": seeds,
+            "control": {"value": ctrl["value"], "rhs": ctrl["rhs"], "flags": ctrl["flags"]},
+            "details": {"cases": main["cases"], "control_cases": ctrl["cases"], "cells": c},
+        }
+
+    out = {
+        "nonpoly-newton-converges": claim(
+            converge("expquad", seeds), converge("expquad_const_c", p["control_seeds"])
+        )
+    }
+    for m_hi in ms[1:]:
+        out[f"nonpoly-newton-m{m_hi}-beats-m{m_hi - 1}"] = claim(
+            ordered("expquad", seeds, m_hi), ordered("control", p["control_seeds"], m_hi)
+        )
+    return out
 
 
 def rastrigin_claims(ra: dict) -> dict:
@@ -345,6 +490,7 @@ def main() -> None:
     ap.add_argument("--hvp", required=True)
     ap.add_argument("--lowrank", required=True)
     ap.add_argument("--rastrigin", required=True)
+    ap.add_argument("--nonpoly", required=True)
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
     newton = {d["function"]: d for d in (read_json(p) for p in args.newton)}
@@ -354,6 +500,7 @@ def main() -> None:
         **hvp_claims(read_json(args.hvp)),
         **lowrank_claims(read_json(args.lowrank)),
         **rastrigin_claims(read_json(args.rastrigin)),
+        **nonpoly_claims(read_json(args.nonpoly)),
     }
     write_measurements(args.out, claims)
 

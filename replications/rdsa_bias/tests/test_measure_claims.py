@@ -54,9 +54,11 @@ def test_newton_claims_read_the_named_budgets_not_the_grid_ends(mc) -> None:
         for law in laws:
             for m in ms:
                 cells[f"rdsa_{law}_m{m}/B{b}"] = cell(m / b, 0.0)
-    for law in laws:
-        for b in (1500, 7500):
+    for b in (1500, 7500):
+        cells[f"2spsa/B{b}"] = cell(1.0 / b, 0.0)
+        for law in laws:
             cells[f"rdsa_{law}_m1/B{b}"] = cell(1.0 / b, 0.0)
+    cells["eps_sweep/eps0.0001/B2000"] = cell(1.0, 0.0)
     params = {
         "laws": laws,
         "ms": ms,
@@ -66,11 +68,21 @@ def test_newton_claims_read_the_named_budgets_not_the_grid_ends(mc) -> None:
         "fraction_laws": laws,
         "fraction_budgets": [2000, 10000],
         "budget_fraction": 0.75,
+        "eps_budget": 2000,
+        "eps_sweep": [0.0001, 1.0],
     }
     counts = {"2spsa": {"oracle_points": 4}}
     counts.update({f"rdsa_{w}_m{m}": {"oracle_points": 2 * m + 1} for w in laws for m in ms})
     newton = {
-        f: {"params": params, "cells": cells, "eval_counts": counts}
+        f: {
+            "params": params,
+            "cells": cells,
+            "eval_counts": counts,
+            "eps_sweep": {
+                "0.0001": "eps_sweep/eps0.0001/B2000",
+                "1": "rdsa_asym_bernoulli_m1/B2000",
+            },
+        }
         for f in ("quadratic", "quartic")
     }
     out = mc.newton_claims(newton)
@@ -87,6 +99,19 @@ def test_newton_claims_read_the_named_budgets_not_the_grid_ends(mc) -> None:
     grid = out["newton-nmse-decreases-along-budget-grid"]
     assert len(grid["value"]) == (1 + len(laws) * len(ms)) * 3
     assert out["generalized-uses-2m-plus-1-measurements"]["value"] is True
+    # Controls: the quadratic for "more measurements help", eps = 1e-4 vs 2SPSA, 2SPSA at 75%.
+    q = out["more-measurements-help-quartic"]
+    assert len(q["control"]["value"]) == len(q["value"])
+    assert q["details"]["control_cases"][0].startswith("quadratic/B5000")
+    asym = out["asym-bernoulli-2rdsa-better-than-2spsa"]["details"]["control_cases"]
+    assert asym == [
+        "quadratic: eps_sweep/eps0.0001/B2000 vs 2spsa/B2000",
+        "quartic: eps_sweep/eps0.0001/B2000 vs 2spsa/B2000",
+    ]
+    np.testing.assert_allclose(
+        out["rdsa2-needs-75-percent-of-2spsa-evaluations"]["control"]["value"],
+        [2000 / 1500, 10000 / 7500] * 2,
+    )
 
 
 def test_rastrigin_claims_cases(mc) -> None:
@@ -105,3 +130,90 @@ def test_rastrigin_claims_cases(mc) -> None:
         "B10000: m3 vs m2",
     ]
     assert all(v < r for v, r in zip(helps["value"], helps["rhs"], strict=True))
+
+
+def nonpoly_cell(variant, m, b, s, nmse, systematic, diverged=False) -> dict:
+    return {
+        "variant": variant,
+        "m": m,
+        "budget": b,
+        "seed": s,
+        "nmse": nmse,
+        "se": 0.0,
+        "systematic": systematic,
+        "diverged": diverged,
+    }
+
+
+def test_nonpoly_claims_flags_and_controls(mc) -> None:
+    params = {
+        "seeds": [31, 32],
+        "control_seeds": [31],
+        "ms": [1, 2, 3],
+        "budgets": [2000, 10000],
+        "claim_budget_low": 2000,
+        "claim_budget_high": 10000,
+    }
+    cells = {}
+    for s in (31, 32):
+        for m in (1, 2, 3):
+            for b in (2000, 10000):
+                # m = 2 at seed 32 is noise-dominated (systematic part below half its NMSE).
+                sys_part = 0.1 / (m * b) if (m, s) == (2, 32) else 0.9 / (m * b)
+                cells[f"expquad/s{s}/m{m}/B{b}"] = nonpoly_cell(
+                    "expquad", m, b, s, 1.0 / (m * b), sys_part, diverged=(m, s, b) == (3, 31, 2000)
+                )
+    for m in (1, 2, 3):
+        for b in (2000, 10000):
+            cells[f"control/s31/m{m}/B{b}"] = nonpoly_cell("control", m, b, 31, m / b, 0.0)
+            cells[f"expquad_const_c/s31/m{m}/B{b}"] = nonpoly_cell(
+                "expquad_const_c", m, b, 31, 0.01, 0.01
+            )
+    out = mc.nonpoly_claims({"params": params, "cells": cells})
+    conv = out["nonpoly-newton-converges"]
+    assert len(conv["value"]) == 2 * 3 and conv["seeds"] == [31, 32]
+    # The diverged flag marks the case whose 2000-budget run diverged (seed 31, m = 3).
+    assert conv["flags"]["diverged"] == [False, False, True, False, False, False]
+    assert (
+        len(conv["control"]["value"]) == 3 and conv["control"]["flags"]["diverged"] == [False] * 3
+    )
+    m3 = out["nonpoly-newton-m3-beats-m2"]
+    assert m3["details"]["cases"][0] == "expquad/s31/B2000: m3 vs m2"
+    # noise_dominated looks at the fewer-measurement run (m = 2): seed 32 only.
+    assert m3["flags"]["noise_dominated"] == [False, False, True, True]
+    assert m3["flags"]["diverged"] == [True, False, False, False]
+    assert m3["details"]["control_cases"] == [
+        "control/s31/B2000: m3 vs m2",
+        "control/s31/B10000: m3 vs m2",
+    ]
+    assert all(v < r for v, r in zip(m3["value"], m3["rhs"], strict=True))
+    # On the control objective more measurements lose (nmse = m / b): the control fails.
+    ctrl = m3["control"]
+    assert not any(v < r for v, r in zip(ctrl["value"], ctrl["rhs"], strict=True))
+    assert set(out) == {
+        "nonpoly-newton-converges",
+        "nonpoly-newton-m2-beats-m1",
+        "nonpoly-newton-m3-beats-m2",
+    }
+
+
+def test_every_paper_claim_has_a_designed_control_and_superseded_claims_exist() -> None:
+    import yaml
+
+    ledger = yaml.safe_load((SCRIPT.parents[1] / "claims.yaml").read_text())
+    ids = {c["id"] for c in ledger["claims"]}
+    for c in ledger["claims"]:
+        if c["origin"] == "paper":
+            assert c["control"] != "pending", c["id"]
+        if c.get("supersedes"):
+            assert c["supersedes"] in ids and c["registered"]["date"], c["id"]
+        if c["origin"] != "paper":
+            assert c.get("origin_note"), c["id"]
+    superseded = {c["supersedes"] for c in ledger["claims"] if c.get("supersedes")}
+    assert {
+        "more-measurements-help-quadratic",
+        "more-measurements-help-m3-vs-m2",
+        "more-measurements-help-m4-vs-m3",
+        "newton-converges-with-budget",
+        "lowrank-nystrom-beats-full-hessian-in-high-dimension",
+    } <= superseded
