@@ -61,6 +61,32 @@ def exact_second_moment(
     return out
 
 
+def first_order_second_moment(
+    lam: np.ndarray, eta: float, method: str, beta: float, T: int
+) -> np.ndarray:
+    """``||x_t||^2 / ||x_0||^2`` averaged over ``x0 ~ N(0, I)`` for the *first-order* method.
+
+    The competing hypothesis of the Monte Carlo controls: the same step size and horizon with
+    the exact gradient ``H x`` instead of the two-point estimate (GD ``x+ = x - eta H x``; heavy
+    ball ``m+ = beta m + H x``, ``x+ = x - eta m+``; frozen Adam with ``P = I``,
+    ``m+ = beta m + (1 - beta) H x``, ``x+ = x - eta m+``), direction by direction in the
+    eigenbasis of ``H`` (``E x_i(0)^2 = 1``, ``m_0 = 0``).
+    """
+    lam = np.asarray(lam, dtype=np.float64)
+    x, m = np.ones_like(lam), np.zeros_like(lam)
+    gain = {"gd": 0.0, "gdm": 1.0, "adam": 1.0 - beta}[method]
+    out = np.empty(T + 1)
+    out[0] = 1.0
+    for t in range(1, T + 1):
+        if method == "gd":
+            x = x - eta * lam * x
+        else:
+            m = beta * m + gain * lam * x
+            x = x - eta * m
+        out[t] = float(np.mean(x * x))
+    return out
+
+
 def monte_carlo(
     H: np.ndarray,
     method: str,

@@ -14,6 +14,8 @@ ZE_GROUPS = [
     "ablations",
     "minibatch",
     "zo_adam_beta1",
+    "zo_gdm_warmup",
+    "minibatch_equal_loss",
 ]
 ZE_QFIGS = ["quadratic_thresholds", "quadratic_monte_carlo"]
 ZE_TFIGS = [
@@ -23,6 +25,8 @@ ZE_TFIGS = [
     "ablations",
     "adam_beta1_commutator",
     "exact_spectrum",
+    "zo_gdm_beta_sweep",
+    "minibatch_equal_loss",
 ]
 ZE_WF = workflow_modules("cli", "io", "runtime", "validation")
 
@@ -51,7 +55,12 @@ rule zo_edge_of_stability_train:
     input:
         script=f"replications/{ZE}/scripts/compute_training.py",
         params=params_file(ZE),
-        code=[f"replications/{ZE}/model.py", f"replications/{ZE}/train.py"] + ZE_WF,
+        code=[
+            f"replications/{ZE}/model.py",
+            f"replications/{ZE}/train.py",
+            f"replications/{ZE}/analysis.py",
+        ]
+        + ZE_WF,
         shared=shared_modules("zeroth_order", "zo_optim", "zo_stability", "hessian", "linalg"),
     output:
         npz=f"{ZE_RES}/train_{{group}}.npz",

@@ -10,6 +10,17 @@ core: ``lambda_max`` by Lanczos on exact HVPs (``shared.hessian.torch_hessian_op
 spectrum as ``P^{-1} H``; Sec. 5.1, Eq. 25). Training directions, mini-batches and curvature
 probes use independent streams, so logging never changes the trajectory (card P13).
 
+Options of the third session (each off by default, so earlier runs are unchanged):
+
+* ``warmup``: linear warm-up of the step over the first ``warmup`` iterations (card pitfall P8;
+  the paper uses a constant step, so this is a disclosed deviation, D11/D12).
+* ``loss_levels``: curvature is also measured at the first logged step at which the full-batch
+  loss falls to ``level * L_0`` (``L_0`` the loss at initialization), for each level; this gives
+  the trace *at equal training loss* across runs (mini-batch design, D12).
+* ``stop_on_blowup``: stop a run as soon as its full-batch loss exceeds ``10 L_0`` (the blow-up
+  rule of the measurement) or the parameters become non-finite (used by :func:`select_step`).
+* ``n_checkpoints``: per-run override of the number of evenly spaced checkpoints.
+
 Two optional diagnostics (second session; neither touches the trajectory):
 
 * ZO-Adam: the relative commutator ``||P H - H P||_F / ||P H||_F`` of the last update's
@@ -26,6 +37,7 @@ import numpy as np
 import torch
 from scipy.sparse.linalg import LinearOperator
 
+from replications.zo_edge_of_stability.analysis import BLOWUP_FACTOR, blew_up
 from replications.zo_edge_of_stability.model import MLP, batched_loss
 from shared.hessian import torch_hessian_operator
 from shared.linalg import hutchinson_trace, lanczos
@@ -125,14 +137,18 @@ def exact_spectrum(
     }
 
 
-def eta_at(schedule: list | None, eta: float, t: int) -> float:
-    """Piecewise-constant step size: the last ``[start, eta]`` with ``start <= t``."""
-    if not schedule:
-        return eta
+def eta_at(schedule: list | None, eta: float, t: int, warmup: int = 0) -> float:
+    """Step size of iteration ``t``.
+
+    Piecewise constant (the last ``[start, eta]`` of ``schedule`` with ``start <= t``), times a
+    linear warm-up ``(t + 1) / warmup`` during the first ``warmup`` iterations (none if 0).
+    """
     out = eta
-    for start, value in schedule:
+    for start, value in schedule or []:
         if t >= start:
             out = float(value)
+    if warmup > 0 and t < warmup:
+        out *= (t + 1) / warmup
     return out
 
 
@@ -150,6 +166,9 @@ def run(cfg: dict, common: dict, X: torch.Tensor, y: torch.Tensor, progress=None
     factor = int(common.get("steps_factor", 1))
     steps = int(cfg["steps"]) * factor
     schedule = [[int(s) * factor, float(e)] for s, e in cfg.get("schedule", [])] or None
+    warmup = int(cfg.get("warmup", 0)) * factor
+    levels = sorted((float(v) for v in cfg.get("loss_levels", [])), reverse=True)
+    stop_on_blowup = bool(cfg.get("stop_on_blowup", False))
     model = MLP(tuple(common["sizes"]))
     seed = int(cfg["seed"])
     g_init = torch.Generator().manual_seed(seed)
@@ -175,7 +194,8 @@ def run(cfg: dict, common: dict, X: torch.Tensor, y: torch.Tensor, progress=None
     if every:
         ckpts = sorted(set(range(0, steps, int(every) * factor)) | {steps})
     else:
-        ckpts = sorted(set(np.linspace(0, steps, int(common["n_checkpoints"])).round().astype(int)))
+        n_ckpt = int(cfg.get("n_checkpoints", common["n_checkpoints"]))
+        ckpts = sorted(set(np.linspace(0, steps, n_ckpt).round().astype(int)))
     # ZO-Adam commutator: after the first update ("initialization", D9) and at every later
     # checkpoint; probes from their own stream (seeded by the step).
     comm_set: set[int] = set()
@@ -188,29 +208,37 @@ def run(cfg: dict, common: dict, X: torch.Tensor, y: torch.Tensor, progress=None
     loss_every = int(common.get("loss_every", 10))
     loss_steps, losses = [], []
     rows = []
+    level_rows: list[dict] = []
     precond = None
     ckpt_set = set(ckpts)
     diverged = False
+    stopped = False
+
+    def measure(t: int) -> dict:
+        scale = None
+        if method == "adam" and precond is not None:
+            scale = 1.0 / np.sqrt(precond.numpy())
+        c = curvature(
+            model,
+            theta,
+            X,
+            y,
+            scale=scale,
+            probes=int(common["trace_probes"]),
+            tol=float(common["lanczos_tol"]),
+            seed=1000 * (seed + 1) + t,
+        )
+        c["step"] = t
+        c["full_loss"] = float(batched_loss(model, theta, X, y))
+        return c
+
     for t in range(steps + 1):
         if not bool(torch.isfinite(theta).all()):
             diverged = True  # keep what was logged; the measurement reports the run as diverged
             break
+        c = None
         if t in ckpt_set:
-            scale = None
-            if method == "adam" and precond is not None:
-                scale = 1.0 / np.sqrt(precond.numpy())
-            c = curvature(
-                model,
-                theta,
-                X,
-                y,
-                scale=scale,
-                probes=int(common["trace_probes"]),
-                tol=float(common["lanczos_tol"]),
-                seed=1000 * (seed + 1) + t,
-            )
-            c["step"] = t
-            c["full_loss"] = float(batched_loss(model, theta, X, y))
+            c = measure(t)
             rows.append(c)
             if want_exact and t == steps:
                 exact = exact_spectrum(
@@ -242,9 +270,16 @@ def run(cfg: dict, common: dict, X: torch.Tensor, y: torch.Tensor, progress=None
             with torch.no_grad():
                 losses.append(float(batched_loss(model, theta, X, y)))
             loss_steps.append(t)
+            # Equal-loss checkpoints: the first logged step at which loss <= level * L_0.
+            while levels and losses[-1] <= levels[0] * losses[0]:
+                c = c if c is not None else measure(t)
+                level_rows.append({**c, "level": levels.pop(0)})
+            if stop_on_blowup and not (losses[-1] <= BLOWUP_FACTOR * losses[0]):
+                stopped = True
+                break
         if t == steps:
             break
-        lr = eta_at(schedule, float(cfg["eta"]), t)
+        lr = eta_at(schedule, float(cfg["eta"]), t, warmup)
         if batch < n:
             idx = torch.randperm(n, generator=g_batch)[:batch]
             Xb, yb = X[idx], y[idx]
@@ -265,6 +300,11 @@ def run(cfg: dict, common: dict, X: torch.Tensor, y: torch.Tensor, progress=None
     keys = ["step", "lambda_max", "trace", "trace_stderr", "full_loss", "n_hvp"]
     out = {k: np.array([r[k] for r in rows], dtype=np.float64) for k in keys}
     out["diverged"] = np.array(diverged)
+    if stop_on_blowup:
+        out["stopped_on_blowup"] = np.array(stopped)
+    if cfg.get("loss_levels"):
+        for k in ("level", "step", "full_loss", "trace", "trace_stderr", "lambda_max"):
+            out[f"level_{k}"] = np.array([r[k] for r in level_rows], dtype=np.float64)
     out["lanczos_converged"] = np.array([r["lanczos_converged"] for r in rows])
     out["loss_step"] = np.array(loss_steps, dtype=np.float64)
     out["loss"] = np.array(losses)
@@ -288,6 +328,57 @@ def run(cfg: dict, common: dict, X: torch.Tensor, y: torch.Tensor, progress=None
             out[f"exact_{k}"] = exact.get(k, np.array(np.nan))
         out["exact_eigenvalues"] = exact.get("eigenvalues", np.zeros(0))
     out["eta_at_checkpoint"] = np.array(
-        [eta_at(schedule, float(cfg["eta"]), int(t)) for t in out["step"]]
+        [eta_at(schedule, float(cfg["eta"]), int(t), warmup) for t in out["step"]]
     )
     return out
+
+
+def select_step(
+    cfgs: list[dict], common: dict, X: torch.Tensor, y: torch.Tensor, progress=None
+) -> tuple[dict[str, dict], float, list[dict]]:
+    """Run a design at the largest step of its grid at which no run blows up (rule D12).
+
+    Every config carries the same ``eta_grid`` (tried in the order given, largest first) instead
+    of ``eta``. At each step the runs are trained in the listed order with ``stop_on_blowup``;
+    the first run that blows up ends the attempt and the next step of the grid is tried. The
+    first step at which every run trains is kept. If every step fails, the runs of the last
+    step are returned as they are (the measurement then reports them as diverged).
+
+    Returns
+    -------
+    outs : dict
+        Run name -> :func:`run` output at the selected step.
+    eta : float
+        The selected step.
+    attempts : list of dict
+        ``{"eta", "runs": {name: {"blew_up", "steps_run"}}}`` per step tried, in order.
+    """
+    grids = {tuple(float(e) for e in c["eta_grid"]) for c in cfgs}
+    if len(grids) != 1:
+        raise ValueError(f"eta_grid differs between the runs of one design: {sorted(grids)}")
+    grid = grids.pop()
+    if not grid:
+        raise ValueError("eta_grid is empty: need at least one step size")
+    attempts: list[dict] = []
+    outs: dict[str, dict] = {}
+    for eta in grid:
+        outs, record = {}, {}
+        for c in cfgs:
+            cfg = {k: v for k, v in c.items() if k != "eta_grid"}
+            out = run({**cfg, "eta": eta, "stop_on_blowup": True}, common, X, y, progress)
+            outs[c["name"]] = out
+            record[c["name"]] = {
+                "blew_up": blew_up(out),
+                "steps_run": int(out["loss_step"][-1]),
+            }
+            if record[c["name"]]["blew_up"]:
+                break
+        attempts.append({"eta": eta, "runs": record})
+        if len(outs) == len(cfgs) and not any(r["blew_up"] for r in record.values()):
+            return outs, eta, attempts
+    # Every step failed: complete the last attempt's runs so each run has a record.
+    for c in cfgs:
+        if c["name"] not in outs:
+            cfg = {k: v for k, v in c.items() if k != "eta_grid"}
+            outs[c["name"]] = run({**cfg, "eta": grid[-1], "stop_on_blowup": True}, common, X, y)
+    return outs, grid[-1], attempts

@@ -9,6 +9,7 @@ from replications._workflow.io import write_json, write_npz
 from replications._workflow.runtime import Progress
 from replications.zo_edge_of_stability.quadratic import (
     exact_second_moment,
+    first_order_second_moment,
     horizon,
     make_spectrum,
     monte_carlo,
@@ -44,6 +45,8 @@ def main() -> None:
             th = zo_threshold(lam, method, beta)
             dev = abs(spectral_radius(moment_operator(lam, th.eta, method, beta)) - 1.0)
             worst = max(worst, dev)
+            # Control: the trace bound 2c/Tr (Eq. 17/19/21 upper) as the threshold instead.
+            dev_up = abs(spectral_radius(moment_operator(lam, th.upper, method, beta)) - 1.0)
             meta["operator_check"].append(
                 {
                     "spectrum": name,
@@ -54,6 +57,7 @@ def main() -> None:
                     "upper": th.upper,
                     "mean": th.mean,
                     "abs_rho_minus_1": dev,
+                    "control_abs_rho_minus_1_at_upper": dev_up,
                     "operator": "reduced",
                 }
             )
@@ -66,12 +70,15 @@ def main() -> None:
     for method, beta in METHOD_BETAS(q):
         if method == "adam":
             th = zo_threshold(lam / p, method, beta)
-            M = full_moment_operator(H, th.eta, method, beta, precond=Q @ np.diag(p) @ Q.T)
+            kw = {"precond": Q @ np.diag(p) @ Q.T}
         else:
             th = zo_threshold(lam, method, beta)
-            M = full_moment_operator(H, th.eta, method, beta)
+            kw = {}
+        M = full_moment_operator(H, th.eta, method, beta, **kw)
         dev = abs(spectral_radius(M) - 1.0)
         worst = max(worst, dev)
+        M_up = full_moment_operator(H, th.upper, method, beta, **kw)
+        dev_up = abs(spectral_radius(M_up) - 1.0)
         meta["operator_check"].append(
             {
                 "spectrum": f"dense_rotated_d{d}",
@@ -79,6 +86,7 @@ def main() -> None:
                 "beta": beta,
                 "eta": th.eta,
                 "abs_rho_minus_1": dev,
+                "control_abs_rho_minus_1_at_upper": dev_up,
                 "operator": "full",
             }
         )
@@ -118,12 +126,26 @@ def main() -> None:
     shrink = {
         str(b): zo_threshold(lam, "gdm", b).eta / ((1 - b) * eta_gd) for b in q["shrink_betas"]
     }
+    # Controls. (a) Rank-1 spectrum (Tr/lambda_max = 1), where Theorem 2's bounds leave room:
+    # the same shrink ratio. (b) EMA momentum m+ = beta m + (1 - beta) g (card pitfall P1; the
+    # threshold of frozen ZO-Adam with P = I) on the same beta grid, ZO and first order.
+    rank1 = np.array([1.0])
+    eta_gd1 = zo_threshold(rank1, "gd").eta
+    shrink_rank1 = {
+        str(b): zo_threshold(rank1, "gdm", b).eta / ((1 - b) * eta_gd1) for b in q["shrink_betas"]
+    }
+    zo_ema = np.array([zo_threshold(lam, "adam", b).eta for b in betas])
+    fo_ema = np.array([first_order_threshold(lam.max(), "adam", b) for b in betas])
+    arrays["momentum__zo_ema"], arrays["momentum__fo_ema"] = zo_ema, fo_ema
     meta["momentum"] = {
         "zo_strictly_decreasing": bool(np.all(np.diff(zo) < 0)),
         "fo_strictly_increasing": bool(np.all(np.diff(fo) > 0)),
         "shrink_ratio": shrink,
         "eta_gd": eta_gd,
         "trace_over_lambda_max": float(lam.sum() / lam.max()),
+        "control_rank1_shrink_ratio": shrink_rank1,
+        "control_ema_zo_strictly_decreasing": bool(np.all(np.diff(zo_ema) < 0)),
+        "control_ema_fo_strictly_increasing": bool(np.all(np.diff(fo_ema) > 0)),
     }
 
     # 4. Monte Carlo of second moments (dense rotated H; x0 ~ N(0, I)).
@@ -132,7 +154,7 @@ def main() -> None:
     Q = random_orthogonal(lam.size, mrng)
     H = Q @ np.diag(lam) @ Q.T
     cases = [("gd", 0.0), ("gdm", float(mc["gdm_beta"])), ("adam", float(mc["adam_beta1"]))]
-    prog = Progress(len(cases) * len(mc["factors"]) + 1, "monte_carlo")
+    prog = Progress(len(cases) * len(mc["factors"]) + 1, "monte_carlo")  # controls not counted
     for method, beta in cases:
         th = zo_threshold(lam, method, beta)
         for f in mc["factors"]:
@@ -140,6 +162,7 @@ def main() -> None:
             T, rho = horizon(lam, eta, method, beta, float(mc["horizon_factor"]))
             out = monte_carlo(H, method, eta, beta, int(mc["n_runs"]), T, mrng)
             exact = exact_second_moment(lam, eta, method, beta, T)
+            first = first_order_second_moment(lam, eta, method, beta, T)
             key = f"{method}_f{f}"
             arrays[f"mc__{key}__mean_sq"] = out["mean_sq"] / out["mean_sq"][0]
             arrays[f"mc__{key}__exact"] = exact
@@ -153,6 +176,7 @@ def main() -> None:
                 "T": T,
                 "rho": rho,
                 "exact_log_ratio": float(np.log(exact[-1])),
+                "first_order_log_ratio": float(np.log(first[-1])),
                 "mc_log_ratio": mc_log,
                 "median_run_log_ratio": float(np.median(out["log_ratio_per_run"])),
                 "fraction_growing": float(np.mean(out["log_ratio_per_run"] > 0)),
@@ -177,6 +201,41 @@ def main() -> None:
         "mean_norm_ratio": float(out["mean_norm"][-1] / out["mean_norm"][0]),
         "mean_sq_ratio": float(out["mean_sq"][-1] / out["mean_sq"][0]),
         "exact_mean_norm_ratio": float(arrays["mean__exact_mean_norm"][-1]),
+    }
+    # Control of the sign test: the same Monte Carlo at 0.9 and 1.1 x the first-order threshold
+    # (the competing hypothesis that mean-square stability is first-order stability).
+    # Controls draw from their own generator, so the registered runs above are unchanged.
+    crng = np.random.default_rng([int(mc["seed"]), 1])
+    meta["monte_carlo_control"] = {}
+    for method, beta in cases:
+        eta_fo = first_order_threshold(lam.max(), method, beta)
+        for f in mc["factors"]:
+            eta = f * eta_fo
+            T, rho = horizon(lam, eta, method, beta, float(mc["horizon_factor"]))
+            out = monte_carlo(H, method, eta, beta, int(mc["n_runs"]), T, crng)
+            exact = exact_second_moment(lam, eta, method, beta, T)
+            meta["monte_carlo_control"][f"{method}_f{f}"] = {
+                "method": method,
+                "beta": beta,
+                "factor": f,
+                "eta": eta,
+                "eta_first_order": eta_fo,
+                "T": T,
+                "rho": rho,
+                "exact_log_ratio": float(np.log(exact[-1])),
+                "mc_log_ratio": float(np.log(out["mean_sq"][-1] / out["mean_sq"][0])),
+            }
+    # Control: the same run at 0.9 eta*_ms, below the mean-square threshold.
+    eta_c = 0.9 * th.eta
+    T_c, _ = horizon(lam, eta_c, "gd", 0.0, float(mc["horizon_factor"]))
+    out_c = monte_carlo(H, "gd", eta_c, 0.0, int(mc["n_runs"]), T_c, crng, x0=x0)
+    meta["mean_vs_mean_square_control"] = {
+        "eta": eta_c,
+        "eta_star": th.eta,
+        "mean_threshold": 2.0 / lam.max(),
+        "T": T_c,
+        "mean_norm_ratio": float(out_c["mean_norm"][-1] / out_c["mean_norm"][0]),
+        "mean_sq_ratio": float(out_c["mean_sq"][-1] / out_c["mean_sq"][0]),
     }
     prog.step(1, "mean vs mean square")
     write_npz(args.out_npz, arrays)

@@ -1,4 +1,9 @@
-"""Train one group of runs (params.yaml ``train_groups``) and write loss + curvature logs."""
+"""Train one group of runs (params.yaml ``train_groups``) and write loss + curvature logs.
+
+A group whose runs carry ``eta_grid`` instead of ``eta`` is a design whose step is chosen by
+rule D12 (``train.select_step``): the largest step of the grid at which no run blows up; the
+steps tried and their outcome are written to the group's JSON (``eta_selection``).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from replications._workflow.cli import compute_parser, params_of
 from replications._workflow.io import write_json, write_npz
 from replications._workflow.runtime import Progress
 from replications.zo_edge_of_stability.model import digits_random_labels
-from replications.zo_edge_of_stability.train import run
+from replications.zo_edge_of_stability.train import run, select_step
 
 
 def main() -> None:
@@ -25,11 +30,17 @@ def main() -> None:
         if cfg.get("checkpoint_every"):
             n_ckpt += cfg["steps"] // cfg["checkpoint_every"] + 1
         else:
-            n_ckpt += int(common["n_checkpoints"])
+            n_ckpt += int(cfg.get("n_checkpoints", common["n_checkpoints"]))
     prog = Progress(n_ckpt, f"train/{args.group}", every=4)
     arrays, meta = {}, {"group": args.group, "runs": {}}
+    if any("eta_grid" in cfg for cfg in runs):
+        outs, eta, attempts = select_step(runs, common, X, y, progress=prog)
+        meta["eta_selection"] = {"grid": runs[0]["eta_grid"], "selected": eta, "tried": attempts}
+        runs = [{**{k: v for k, v in c.items() if k != "eta_grid"}, "eta": eta} for c in runs]
+    else:
+        outs = {}
     for cfg in runs:
-        out = run(cfg, common, X, y, progress=prog)
+        out = outs[cfg["name"]] if cfg["name"] in outs else run(cfg, common, X, y, progress=prog)
         for k, v in out.items():
             arrays[f"{cfg['name']}__{k}"] = v
         # Blow-up flag for the figures (same rule as the measurement: loss > 10x its start).

@@ -211,6 +211,51 @@ def exact_spectrum(runs: dict, meta: dict):
     return fig
 
 
+def zo_gdm_beta_sweep(runs: dict, meta: dict):
+    """D11: Tr(H_t) against 2(1 - beta)/eta for beta in {0, 0.5, 0.7} (warm-up runs)."""
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.9), sharey=True)
+    for ax, seed in zip(axes, (0, 1), strict=True):
+        for i, n in enumerate(of_group(meta, "zo_gdm_warmup", seed)):
+            c, r = meta[n], runs[n]
+            beta, eta = float(c["beta"]), float(c["eta"])
+            lab = f"beta={beta:g}" + (" (blew up)" if c.get("blew_up") else "")
+            ax.plot(r["step"], r["trace"], "o-", ms=3, color=f"C{i}", label=lab)
+            ax.axhline(threshold("gdm", eta, beta), color=f"C{i}", ls="--", lw=0.8)
+            ax.axvline(float(r["step"].max()) / 2, color=f"C{i}", ls=":", lw=0.6)
+        ax.axvline(float(c.get("warmup", 0)), color="0.6", lw=0.6)
+        ax.set_yscale("log")
+        ax.set_xlabel("iteration (grey: end of warm-up; dotted: plateau window starts)")
+        ax.set_title(f"ZO-GDM eta=0.01, seed {seed}: Tr(H) and 2(1-beta)/eta (dashed)", fontsize=9)
+        ax.legend(fontsize=7)
+    axes[0].set_ylabel("Tr(H)")
+    return fig
+
+
+def minibatch_equal_loss(runs: dict, meta: dict):
+    """D12: full-batch trace against full-batch loss (equal-loss checkpoints) and iteration."""
+    names = (
+        ("mbeq_full", "full batch"),
+        ("mbeq_batch64", "batch 64"),
+        ("mbeq_batch16", "batch 16"),
+    )
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.9))
+    for i, (n, lab) in enumerate(names):
+        r, c = runs[n], meta[n]
+        lab = f"{lab}, eta={float(c['eta']):g}" + (" (blew up)" if c.get("blew_up") else "")
+        axes[0].plot(r["level_full_loss"], r["level_trace"], "o-", ms=3, color=f"C{i}", label=lab)
+        axes[1].plot(r["step"], r["trace"], "o-", ms=3, color=f"C{i}", label=lab)
+    axes[0].invert_xaxis()
+    axes[0].set_xlabel("full-batch training loss (first step at or below each level)")
+    axes[0].set_ylabel("full-batch Tr(H)")
+    axes[0].set_title("ZO-SGD: trace at equal training loss (Fig. 5, D12)", fontsize=9)
+    axes[1].set_xlabel("iteration")
+    axes[1].set_ylabel("full-batch Tr(H)")
+    axes[1].set_title("the same runs against iteration", fontsize=9)
+    for ax in axes:
+        ax.legend(fontsize=7)
+    return fig
+
+
 FIGURES = {
     "eos_gd_vs_zo": eos_gd_vs_zo,
     "eos_band": eos_band,
@@ -218,6 +263,8 @@ FIGURES = {
     "ablations": ablations,
     "adam_beta1_commutator": adam_beta1_commutator,
     "exact_spectrum": exact_spectrum,
+    "zo_gdm_beta_sweep": zo_gdm_beta_sweep,
+    "minibatch_equal_loss": minibatch_equal_loss,
 }
 
 
