@@ -866,12 +866,14 @@ def osgm_nesterov(
         x_t = y - p * g
         f_t, g_t = fun(x_t)
         n_grad += 2
-        gr = -(g_t * g) / float(g @ g)
-        G += gr * gr
-        p = p - lr * gr / np.sqrt(G + 1e-20)
+        gn2 = float(g @ g)
+        if gn2 > 0.0:  # grad f(y) = 0 exactly: y is stationary, h_y is undefined, skip learning
+            gr = -(g_t * g) / gn2
+            G += gr * gr
+            p = p - lr * gr / np.sqrt(G + 1e-20)
         f_agd, g_agd = fun(x_agd)
         n_grad += 1
-        if f_t <= f_agd:  # keep the OSGM step when it is no worse than the AGD step
+        if f_t <= f_agd and gn2 > 0.0:  # keep the OSGM step when it is no worse than AGD's
             x, fx, gx = x_t, float(f_t), g_t
             n_osgm += 1
         else:
@@ -966,8 +968,9 @@ def osgm_nesterov_convex(
         f_agd, g_agd = fun(x_agd)
         n_grad += 1
         took = False
-        if use_osgm:
-            gn2 = float(g @ g)
+        gn2 = float(g @ g)
+        # grad f(y) = 0 exactly: y is stationary (x_agd = y), h_y is undefined, skip learning
+        if use_osgm and gn2 > 0.0:
             x_t = y - p * g
             f_t, g_t = fun(x_t)
             n_grad += 1

@@ -76,6 +76,40 @@ def median_tail_ratio(f_hist: np.ndarray, floor: float, tail: int = 20) -> float
     return float(np.median(ratios))
 
 
+def hitting_time(f_hist: np.ndarray, threshold: float) -> int:
+    """First index k with ``f_k <= threshold``; ``len(f_hist)`` (censored) if never reached.
+
+    For a run of K iterations (``K + 1`` values) a censored run returns ``K + 1`` (D13).
+    """
+    f = np.asarray(f_hist, dtype=float)
+    hit = np.flatnonzero(f <= threshold)
+    return int(hit[0]) if hit.size else int(f.size)
+
+
+def window_contractions(f_hist: np.ndarray, n_windows: int, length: int) -> list[float]:
+    """Geometric-mean per-step contraction of f over consecutive windows of ``length`` steps.
+
+    Window ``j`` (1-based) covers iterations ``(j-1) length .. j length`` and returns
+    ``(f_{j length} / f_{(j-1) length})^(1/length)``; values are clamped at the smallest normal
+    float so an underflowed f gives a finite (tiny) contraction. For a linear rate
+    ``f_k = c q^k`` every window returns ``q``.
+    """
+    f = np.asarray(f_hist, dtype=float)
+    if int(n_windows) < 1 or int(length) < 1:
+        raise ValueError(f"n_windows = {n_windows!r}, length = {length!r}; both must be >= 1")
+    if f.size < n_windows * length + 1:
+        raise ValueError(
+            f"need {n_windows * length + 1} values for {n_windows} windows of {length}, "
+            f"got {f.size}"
+        )
+    tiny = np.finfo(float).tiny
+    out = []
+    for j in range(int(n_windows)):
+        lo, hi = max(f[j * length], tiny), max(f[(j + 1) * length], tiny)
+        out.append(float(math.exp((math.log(hi) - math.log(lo)) / length)))
+    return out
+
+
 def moving_average(f: np.ndarray, window: int) -> np.ndarray:
     """MATLAB ``filter(ones(1, w)/w, 1, f)`` (``test_stochastic.m``): causal window mean, the
     first ``w - 1`` entries averaged with zeros in front."""
@@ -133,5 +167,60 @@ def ordinal_checks(
     }
     out["osgm-solved-logistic-harder"] = {
         "value": int(sum(logistic[m] <= svm[m] for m in svm)),
+    }
+    return out
+
+
+def ordinal_controls(
+    svm: Mapping[str, int], logistic: Mapping[str, int], n_svm: int, n_log: int
+) -> dict[str, dict]:
+    """The controls of checks C1-C7: the same comparison with another method in the claimed role.
+
+    Returns a mapping claim id -> ``{"value": ..., "rhs": ...}`` (the control's measurement; the
+    ledger's ``control.case`` says which method or reading stands in).
+    """
+    out: dict[str, dict] = {}
+    nonadaptive = ("GD", "GD-HB", "AGD-CVX", "AGD-SCVX", "AdaGrad")
+    cases = (("svm", svm, n_svm), ("logistic", logistic, n_log))
+    # C1: Adam in place of BFGS
+    out["osgm-solved-bfgs-most"] = {
+        "value": [c["Adam"] for _, c, _ in cases],
+        "rhs": [max(v for m, v in c.items() if m != "Adam") - 1 for _, c, _ in cases],
+    }
+    # C2: GD-HB in place of OSGM, against the other four non-adaptive methods + margin
+    out["osgm-solved-above-nonadaptive"] = {
+        "value": [c["GD-HB"] for _, c, _ in cases],
+        "rhs": [
+            max(c[m] for m in nonadaptive if m != "GD-HB") + max(2, math.ceil(0.1 * n))
+            for _, c, n in cases
+        ],
+    }
+    # C3: AdaGrad in place of OSGM
+    out["osgm-solved-at-least-adam"] = {
+        "value": [c["AdaGrad"] for _, c, _ in cases],
+        "rhs": [c["Adam"] for _, c, _ in cases],
+    }
+    # C4: L-BFGS-M1 in place of OSGM
+    val, rhs = [], []
+    for _, c, _ in cases:
+        val += [c["L-BFGS-M1"], c["L-BFGS-M1"]]
+        rhs += [c["L-BFGS-M5"] - 1, 0.8 * c["L-BFGS-M10"]]
+    out["osgm-solved-close-to-lbfgs"] = {"value": val, "rhs": rhs}
+    # C5: the memory chain reversed
+    chain = ("L-BFGS-M1", "L-BFGS-M3", "L-BFGS-M5", "L-BFGS-M10", "BFGS")
+    val, rhs = [], []
+    for _, c, _ in cases:
+        for small, large in itertools.pairwise(chain):
+            val.append(c[small] + 1)
+            rhs.append(c[large])
+    out["osgm-solved-lbfgs-memory-monotone"] = {"value": val, "rhs": rhs}
+    # C6: Adam in place of GD
+    out["osgm-solved-gd-fewest"] = {
+        "value": [c["Adam"] for _, c, _ in cases],
+        "rhs": [min(v for m, v in c.items() if m != "Adam") for _, c, _ in cases],
+    }
+    # C7: the reverse reading (SVM count <= logistic count)
+    out["osgm-solved-logistic-harder"] = {
+        "value": int(sum(svm[m] <= logistic[m] for m in svm)),
     }
     return out

@@ -403,3 +403,14 @@ def test_osgm_nesterov_convex_plain_meets_nesterov_bound_and_learning_helps():
     assert np.all(plain.f_hist[1:] <= np.asarray(bound) * (1 + 1e-12))
     fast = og.osgm_nesterov_convex(fun, x0, 100.0, lr=0.1, tol=1e-300, max_iter=50)
     assert fast.f_hist[-1] < plain.f_hist[-1] and fast.n_osgm_steps > 0
+
+
+def test_nesterov_variants_stop_cleanly_at_an_exact_stationary_extrapolation():
+    # f(x) = 1/2 x^2 with L = mu = 1: the strongly convex extrapolation and the convex AGD step
+    # land on x* = 0 exactly, where grad f(y) = 0 and h_y is undefined. The learner must skip
+    # (no division by zero, no NaN in p) and the run must stop at the minimiser.
+    fun = quad(np.eye(1), np.zeros(1))
+    res = og.osgm_nesterov(fun, np.ones(1), 1.0, 1.0, lr=10.0, tol=1e-300, max_iter=20)
+    assert np.all(np.isfinite(res.p)) and res.f_hist[-1] == 0.0
+    cvx = og.osgm_nesterov_convex(fun, np.ones(1), 1.0, lr=10.0, tol=1e-300, max_iter=20)
+    assert np.all(np.isfinite(cvx.p)) and cvx.f_hist[-1] == 0.0 and cvx.converged

@@ -95,7 +95,9 @@ def quadratic(d: dict):
     meta, a = d["osgm_quadratic.json"], d["osgm_quadratic.npz"]
     f1 = meta["f1"]
     sig = sorted(f1, key=float)
-    fig, axes = plt.subplots(1, len(sig) + 1, figsize=(4.2 * (len(sig) + 1), 3.6))
+    shifted = "superlinear/shifted_full" in a
+    ncol = len(sig) + 1 + int(shifted)
+    fig, axes = plt.subplots(1, ncol, figsize=(4.2 * ncol, 3.6))
     for ax, s in zip(axes, sig, strict=False):
         r = f1[s]
         for m, kw in (
@@ -131,7 +133,7 @@ def quadratic(d: dict):
         ax.set_xlabel("iteration")
         ax.set_ylabel("f(x) - f*")
     axes[0].legend(fontsize=6)
-    ax = axes[-1]
+    ax = axes[len(sig)]
     for key, lab in (("GD", "GD"), ("diag", "OSGM-H diagonal"), ("full", "OSGM-H full matrix")):
         f = a[f"superlinear/{key}"]
         ax.semilogy(np.maximum(f, 1e-30), label=lab)
@@ -140,13 +142,37 @@ def quadratic(d: dict):
     ax.set_title(f"superlinear: n=20, kappa={meta['superlinear']['kappa']:.0f}")
     ax.set_xlabel("iteration")
     ax.legend(fontsize=6)
+    if shifted:
+        sh = meta["superlinear"]["shifted"]
+        ax = axes[-1]
+        for key, lab in (("shifted_GD", "GD"), ("shifted_full", "OSGM-H full matrix")):
+            f = a[f"superlinear/{key}"]
+            ax.semilogy(np.maximum(f, 1e-300), label=lab)
+        w = int(sh["window_length"])
+        for j, (qf, qg) in enumerate(zip(sh["full_windows"], sh["gd_windows"], strict=True)):
+            ax.axvline(j * w, color="0.8", lw=0.6)
+            ax.text(
+                (j + 0.5) * w,
+                0.05,
+                f"{qf:.3f}\n{qg:.4f}",
+                ha="center",
+                fontsize=6,
+                transform=ax.get_xaxis_transform(),
+            )
+        ax.set_title("shifted problem (no floor): window contractions OSGM / GD", fontsize=8)
+        ax.set_xlabel("iteration")
+        ax.legend(fontsize=6)
     return fig, [0]
 
 
 def stability(d: dict):
     meta, a = d["osgm_stability.json"], d["osgm_stability.npz"]
     runs = meta["runs"]
-    fig, axes = plt.subplots(1, 2, figsize=(10.0, 3.8), sharey=True)
+    dv = meta.get("divergent") or {}
+    fig, axes2 = plt.subplots(
+        1 + int(bool(dv)), 2, figsize=(10.0, 3.8 * (1 + int(bool(dv)))), squeeze=False
+    )
+    axes = axes2[0]
     cmap = plt.get_cmap("viridis")
     for i, r in enumerate(runs):
         c = f"{r['hyper_lr']:g}"
@@ -161,6 +187,18 @@ def stability(d: dict):
     axes[0].set_ylabel(f"f ({meta['instance']}, {meta['loss']})")
     axes[0].set_ylim(top=meta["f0"] * 1e3)
     axes[1].legend(fontsize=6)
+    for ax, (name, rec) in zip(axes2[1] if dv else [], dv.items(), strict=False):
+        for i, r in enumerate(rec["runs"]):
+            c = f"{r['hyper_lr']:g}"
+            col = cmap(i / max(1, len(rec["runs"]) - 1))
+            for key, ls in (("talk", "-"), ("safe", ":")):
+                f = a[f"divergent/{name}/{key}/{c}"] / rec["f0"]
+                ax.semilogy(np.where(np.isfinite(f), f, np.nan), color=col, ls=ls)
+        ax.axhline(1e10, color="r", lw=0.8)  # the divergence rule (D11)
+        ax.set_ylim(1e-30, 1e30)
+        ax.set_title(f"{name}: plain HD, talk's rule (solid) vs HDM (dotted)", fontsize=8)
+        ax.set_xlabel("gradient evaluations")
+        ax.set_ylabel("f / f(x0)")
     return fig, [d["osgm_stability.json"].get("seed", None)]
 
 

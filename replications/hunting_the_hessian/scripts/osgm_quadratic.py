@@ -12,8 +12,10 @@ from replications._workflow.runtime import Progress
 from replications.hunting_the_hessian import osgm_problems as prob
 from replications.hunting_the_hessian.osgm_metrics import (
     floor_index,
+    hitting_time,
     median_tail_ratio,
     window_contraction,
+    window_contractions,
 )
 from shared import first_order as fo
 from shared.osgm import (
@@ -72,19 +74,29 @@ def main() -> None:
     args = compute_parser(__doc__).parse_args()
     p = params_of(args)["osgm"]
     q, sl, bf = p["quadratic"], p["superlinear"], p["best_fixed_step"]
-    meta, arrays = {"f1": {}, "superlinear": {}, "best_fixed_step": []}, {}
+    meta = {
+        "f1": {},
+        "superlinear": {},
+        "best_fixed_step": [],
+        "hard_sigmas": q.get("hard_sigmas", []),
+    }
+    arrays = {}
     prog = Progress(len(q["sigmas"]) + 1 + len(bf["sigmas"]) * len(bf["seeds"]), "osgm quadratic")
 
     # F1: COLT least squares (test_ls.m), OSGM-R / OSGM-H diagonal vs GD and OptDiag.
     K, floor = int(q["iters"]), float(q["floor"])
+    # Runs go on to test_ls.m's maxit for the hitting times (D13); iteration k of a longer run
+    # is iteration k of the K-run, so every K-based number is unchanged.
+    Kh = max(K, int(q.get("hit_iters", K)))
+    thr = float(q.get("hit_threshold", 1e-12))
     for sigma in q["sigmas"]:
         H, fun, x0, x_star = ls_problem(int(q["n"]), float(sigma), int(q["seed"]))
         w = np.linalg.eigvalsh(H)
         L, mu = float(w[-1]), float(w[0])
         opt = optimal_diagonal_preconditioner(H, solver=q["solver"])
         runs = {
-            "GD": fo.gd(fun, x0, L, tol=1e-300, max_evals=K + 1).f_hist,
-            "OptDiag": fixed_precond_run(fun, x0, opt.d, K),
+            "GD": fo.gd(fun, x0, L, tol=1e-300, max_evals=Kh + 1).f_hist,
+            "OptDiag": fixed_precond_run(fun, x0, opt.d, Kh),
             "OSGM-R": osgm(
                 fun,
                 x0,
@@ -93,7 +105,7 @@ def main() -> None:
                 lr=q["adagrad_lr"],
                 f_star=0.0,
                 tol=1e-300,
-                max_evals=K + 1,
+                max_evals=Kh + 1,
             ).f_hist,
             "OSGM-H": osgm(
                 fun,
@@ -102,7 +114,7 @@ def main() -> None:
                 kind="diagonal",
                 lr=q["adagrad_lr"],
                 tol=1e-300,
-                max_evals=K + 1,
+                max_evals=Kh + 1,
             ).f_hist,
             # OSGM-G (osgmgx.m): gradient-norm feedback with the exact Hessian, beta = 0 (D9)
             "OSGM-G": osgm(
@@ -113,17 +125,17 @@ def main() -> None:
                 lr=q["adagrad_lr"],
                 hvp=lambda _x, v, H=H: H @ v,
                 tol=1e-300,
-                max_evals=K + 1,
+                max_evals=Kh + 1,
             ).f_hist,
             # SAGD (agdnest.m) with the true mu, and OSGM on top of it (osgmnest.m)
-            "SAGD": fo.agd_strongly_convex(fun, x0, L, mu=mu, tol=1e-300, max_evals=K + 1).f_hist,
+            "SAGD": fo.agd_strongly_convex(fun, x0, L, mu=mu, tol=1e-300, max_evals=Kh + 1).f_hist,
             "OSGM-Nesterov": osgm_nesterov(
-                fun, x0, L, mu, lr=q["adagrad_lr"], tol=1e-300, max_iter=K
+                fun, x0, L, mu, lr=q["adagrad_lr"], tol=1e-300, max_iter=Kh
             ).f_hist,
             # convex Nesterov (agdnestcvx.m-style) and OSGM on top of it (osgmnestcvx.m)
-            "AGD": osgm_nesterov_convex(fun, x0, L, use_osgm=False, tol=1e-300, max_iter=K).f_hist,
+            "AGD": osgm_nesterov_convex(fun, x0, L, use_osgm=False, tol=1e-300, max_iter=Kh).f_hist,
             "OSGM-Nesterov-CVX": osgm_nesterov_convex(
-                fun, x0, L, lr=q["adagrad_lr"], tol=1e-300, max_iter=K
+                fun, x0, L, lr=q["adagrad_lr"], tol=1e-300, max_iter=Kh
             ).f_hist,
         }
         key = f"{sigma:g}"
@@ -136,14 +148,31 @@ def main() -> None:
             "kappa_jacobi": opt.kappa_jacobi,
             "sdp_status": opt.status,
             "lemma": lemma_check(fun, H, x_star, opt.d, int(q["lemma_samples"]), int(q["seed"])),
+            # control of the lemma: the unpreconditioned step P = I/L, same random points
+            "lemma_gd": lemma_check(
+                fun,
+                H,
+                x_star,
+                np.full(H.shape[0], 1.0 / L),
+                int(q["lemma_samples"]),
+                int(q["seed"]),
+            ),
+            "f0": float(runs["GD"][0]),
+            "hit_iters": Kh,
+            "hit_threshold": thr,
             "methods": {},
         }
         for name, f in runs.items():
-            arrays[f"f1/{key}/{name}"] = f
+            arrays[f"f1/{key}/{name}"] = f[: K + 1]
             rec["methods"][name] = {
                 "contraction": window_contraction(f, floor, K),
                 "gap_at_K": float(f[min(K, len(f) - 1)]),
                 "floor_index": floor_index(f, floor, K),
+                # D13: hitting times from the Kh-iteration run (censored at Kh + 1)
+                "hit": hitting_time(f[: Kh + 1], thr),
+                "hit_tenth": hitting_time(f[: Kh + 1], thr / 10),
+                "contraction_Kh": window_contraction(f, floor, Kh),
+                "n_values": len(f),
             }
         meta["f1"][key] = rec
         prog.step(note=f"sigma={key} kappa*={opt.kappa_star:.3g}")
@@ -181,6 +210,36 @@ def main() -> None:
     )
     gd = fo.gd(fun, x0, L, tol=1e-300, max_evals=int(sl["gd_iters"]) + 1)
     slf = float(sl["floor"])
+    # D12: the same runs on the shifted problem f(y) = y^T H y / 2 from y0 = x0 - x* (no floor
+    # above float64 underflow); windowed contractions for the trend claim and its GD control.
+    Ks, nw = int(sl.get("shifted_iters", 2000)), int(sl.get("windows", 4))
+    fun_s = prob.quadratic_objective(H, np.zeros(n), 0.0)
+    y0 = x0 - x_star
+    with np.errstate(under="ignore"):
+        full_s = osgm(
+            fun_s, y0, feedback="hypergradient", kind="full", lr=lr, tol=1e-300, max_evals=Ks + 1
+        )
+        gd_s = fo.gd(fun_s, y0, L, tol=1e-300, max_evals=Ks + 1)
+    under = float(sl.get("underflow", 1e-290))
+    arrays["superlinear/shifted_full"], arrays["superlinear/shifted_GD"] = (
+        full_s.f_hist,
+        gd_s.f_hist,
+    )
+    shifted = {
+        "iters": Ks,
+        "windows": nw,
+        "window_length": Ks // nw,
+        "full_windows": window_contractions(full_s.f_hist, nw, Ks // nw),
+        "gd_windows": window_contractions(gd_s.f_hist, nw, Ks // nw),
+        "full_underflow": bool(np.min(full_s.f_hist[: Ks + 1]) < under),
+        "gd_underflow": bool(np.min(gd_s.f_hist[: Ks + 1]) < under),
+        "full_f_final": float(full_s.f_hist[-1]),
+        "gd_f_final": float(gd_s.f_hist[-1]),
+        "full_n_null": int(full_s.n_null),
+        "full_median_ratio_last20": float(
+            np.median(full_s.f_hist[-20:] / np.maximum(full_s.f_hist[-21:-1], 1e-308))
+        ),
+    }
     arrays["superlinear/full"], arrays["superlinear/diag"] = full.f_hist, diag.f_hist
     arrays["superlinear/GD"] = gd.f_hist
     meta["superlinear"] = {
@@ -203,6 +262,7 @@ def main() -> None:
         "diag_gap_final": float(diag.f_hist[-1]),
         "gd_median_tail_ratio": median_tail_ratio(gd.f_hist, slf),
         "kappa": float(lam[-1] / lam[0]),
+        "shifted": shifted,
     }
     prog.step(note=f"superlinear median ratio {meta['superlinear']['median_tail_ratio']:.3g}")
 
