@@ -136,6 +136,7 @@ def nystrom_error(params: dict, progress: Callable[[], None] | None = None) -> d
     A = sketch_test_matrix(st["kind"], float(st["param"]), n, st["R"], rng)
     normA = float(np.linalg.eigvalsh(A)[-1])
     stable, naive, stable_lw, naive_lw = [], [], [], []
+    naive_ok = True
     for _ in range(st["trials"]):
         for approx_dense, errs, lws in (
             (nystrom(A, st["sketch_size"], seed=rng).dense(), stable, stable_lw),
@@ -144,13 +145,47 @@ def nystrom_error(params: dict, progress: Callable[[], None] | None = None) -> d
             ev = np.linalg.eigvalsh(A - approx_dense)
             errs.append(float(np.abs(ev).max()) / normA)
             lws.append(max(0.0, -float(ev[0])) / normA)
+            if errs is naive:  # the property checks of nys-psd-rank-loewner, on the naive route
+                naive_ok &= naive_properties_ok(approx_dense, st["sketch_size"], lws[-1], normA)
     out["stability"] = {
         "stable_rel_error": stable,
         "naive_rel_error": naive,
         "stable_loewner_violation": stable_lw,
         "naive_loewner_violation": naive_lw,
+        "naive_properties_ok": bool(naive_ok),
     }
+    ctrl = params.get("naive_control")
+    if ctrl is not None:
+        out["naive_control"] = naive_vs_stable(
+            sketch_test_matrix(ctrl["kind"], float(ctrl["param"]), n, ctrl["R"], rng),
+            st["sketch_size"],
+            st["trials"],
+            np.random.default_rng([params["seed"], 2]),
+        ) | {"kind": ctrl["kind"], "param": ctrl["param"]}
     return out
+
+
+def naive_properties_ok(A_hat: np.ndarray, k: int, loewner: float, normA: float) -> bool:
+    """The checks of ``nys-psd-rank-loewner`` on a dense approximation: eigenvalues >=
+    ``-PSD_TOL ||A||``, numerical rank (eigenvalues above ``PSD_TOL ||A||``) <= ``k``, and the
+    Loewner violation ``max(0, -lambda_min(A - A_hat)) / ||A||`` <= ``PSD_TOL``."""
+    ev = np.linalg.eigvalsh((A_hat + A_hat.T) / 2)
+    return bool(
+        ev[0] >= -PSD_TOL * normA and int(np.sum(ev > PSD_TOL * normA)) <= k and loewner <= PSD_TOL
+    )
+
+
+def naive_vs_stable(A: np.ndarray, k: int, trials: int, rng: np.random.Generator) -> dict:
+    """Relative spectral errors of the stable Nystrom and the naive formula on ``A`` (trials)."""
+    normA = float(np.linalg.eigvalsh(A)[-1])
+    stable, naive = [], []
+    for _ in range(trials):
+        for approx_dense, errs in (
+            (nystrom(A, k, seed=rng).dense(), stable),
+            (naive_nystrom(A, k, rng), naive),
+        ):
+            errs.append(float(np.abs(np.linalg.eigvalsh(A - approx_dense)).max()) / normA)
+    return {"stable_rel_error": stable, "naive_rel_error": naive}
 
 
 def _diag_operator(lam: np.ndarray) -> LinearOperator:
@@ -317,6 +352,49 @@ def rf_experiment(params: dict, progress: Callable[[], None] | None = None) -> d
         out["runs"].append(rec)
         if progress:
             progress()
+    if params.get("flat_control") is not None:
+        out["flat_control"] = rf_flat_control(params)
+    return out
+
+
+def rf_flat_control(params: dict) -> dict:
+    """CG vs Nystrom PCG (claim sketch size) on the flat-spectrum random-features problem
+    (``W ~ N(0, w_scale^2)``, own random stream) at every ``mu <= claim_max_mu``: the control of
+    ``nys-rf-faster-than-cg*`` (deviation P1-D16)."""
+    rng = np.random.default_rng([params["seed"], 2])
+    Phi, y = random_features_regression(
+        params["n"], params["d"], params["m"], rng, w_scale=params["flat_control"]["w_scale"]
+    )
+    n, m = Phi.shape
+    K = Phi.T @ Phi / n
+    K = (K + K.T) / 2
+    rhs = Phi.T @ y / n
+    lam = np.clip(np.linalg.eigvalsh(K)[::-1], 0.0, None)
+    s = params["claim_sketch_size"]
+    out: dict = {"eigenvalues": lam.tolist(), "sketch_size": s, "runs": []}
+    for mu in params["mus"]:
+        if mu > params["claim_max_mu"]:
+            continue
+        res_cg = cg(K + mu * np.eye(m), rhs, tol=params["tol"], maxiter=params["maxiter"])
+        res = nystrom_pcg(K, rhs, mu, s, tol=params["tol"], maxiter=params["maxiter"], seed=rng)
+        out["runs"].append(
+            {
+                "mu": mu,
+                "d_eff": effective_dimension(lam, mu),
+                "kappa": float((lam[0] + mu) / (lam[-1] + mu)),
+                "cg": {
+                    "n_iter": res_cg.n_iter,
+                    "cost": res_cg.n_matvec,
+                    "converged": res_cg.converged,
+                },
+                "nyspcg": {
+                    "n_iter": res.n_iter,
+                    "cost": res.n_matvec,
+                    "sketch_cost": s,
+                    "converged": res.converged,
+                },
+            }
+        )
     return out
 
 

@@ -253,7 +253,8 @@ def gd_armijo(
 
 
 def spectra(model: ReactionPINN, theta: Any, *, rank: int, mu: float, seed: int, slq: dict) -> dict:
-    """Exact eigenvalues of ``H + mu I`` and ``P^{-1/2}(H + mu I)P^{-1/2}`` plus SLQ densities."""
+    """Exact eigenvalues of ``H + mu I``, ``P^{-1/2}(H + mu I)P^{-1/2}`` (Nystrom) and
+    ``D^{-1/2}(H + mu I)D^{-1/2}`` (Jacobi, ``D = max(diag(H) + mu, mu)``), plus SLQ densities."""
     from shared.linalg import slq_density
 
     rng = np.random.default_rng(seed)
@@ -269,7 +270,16 @@ def spectra(model: ReactionPINN, theta: Any, *, rank: int, mu: float, seed: int,
     Pre = (Pre + Pre.T) / 2
     ev_h = np.linalg.eigvalsh(Amu)
     ev_p = np.linalg.eigvalsh(Pre)
-    out = {"eig_h": ev_h.tolist(), "eig_pre": ev_p.tolist(), "nystrom_shift": shift}
+    # Control of nncg-precond-compresses-spectrum: Jacobi D = max(diag(H) + mu, mu).
+    dinv = 1.0 / np.sqrt(np.maximum(np.diag(Hd) + mu, mu))
+    Jac = dinv[:, None] * Amu * dinv[None, :]
+    ev_j = np.linalg.eigvalsh((Jac + Jac.T) / 2)
+    out = {
+        "eig_h": ev_h.tolist(),
+        "eig_pre": ev_p.tolist(),
+        "eig_jacobi": ev_j.tolist(),
+        "nystrom_shift": shift,
+    }
     for key, M, ev in (("h", Amu, ev_h), ("pre", Pre, ev_p)):
         sigma = slq["sigma_rel"] * float(np.abs(ev).max())
         grid, dens = slq_density(

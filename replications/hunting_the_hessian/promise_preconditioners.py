@@ -128,8 +128,11 @@ def solved_counts(result: dict) -> dict:
     return out
 
 
-def _ratio(a: float | None, b: float | None) -> float:
-    """``a / b`` for passes-to-tol with None = unsolved = +inf (both unsolved -> 1)."""
+def _ratio(a: float | None, b: float | None, budget: float | None = None) -> float:
+    """``a / b`` for passes-to-tol with None = unsolved = +inf (both unsolved -> 1); with
+    ``budget``, None counts as ``budget`` passes instead (a lower bound of its passes)."""
+    if budget is not None:
+        a, b = (budget if a is None else a), (budget if b is None else b)
     if a is None and b is None:
         return 1.0
     if a is None:
@@ -156,8 +159,36 @@ def frequency_spread(result: dict) -> dict[str, float]:
     return out
 
 
-def rank_growth(result: dict) -> dict[str, float]:
-    """(problem, period) -> largest passes(r_next)/passes(r) over consecutive ranks."""
+def rank_spread(result: dict, *, budget: float | None = None) -> dict[str, float]:
+    """(problem, period) -> max/min passes over the ranks (None = unsolved = +inf; all unsolved
+    -> 1): :func:`frequency_spread` with the two factors swapped (its claim's control). With
+    ``budget``, an unsolved run counts as ``budget`` passes (a lower bound of the spread)."""
+    out: dict[str, float] = {}
+    rows = result["sensitivity"]
+    for name in dict.fromkeys(r["problem"] for r in rows):
+        for period in dict.fromkeys(r["update_epochs"] for r in rows):
+            vals = [
+                r["passes"] for r in rows if r["problem"] == name and r["update_epochs"] == period
+            ]
+            if budget is not None:
+                vals = [budget if v is None else v for v in vals]
+            solved = [v for v in vals if v is not None]
+            label = "never" if period is None else f"{period} ep"
+            if not solved:
+                out[f"{name} update {label}"] = 1.0
+            elif len(solved) < len(vals):
+                out[f"{name} update {label}"] = float("inf")
+            else:
+                out[f"{name} update {label}"] = max(solved) / min(solved)
+    return out
+
+
+def rank_growth(
+    result: dict, *, reverse: bool = False, budget: float | None = None
+) -> dict[str, float]:
+    """(problem, period) -> largest passes(r_next)/passes(r) over consecutive ranks; with
+    ``reverse`` the ranks are read from the largest down (the rank claim's control); with
+    ``budget`` an unsolved run counts as ``budget`` passes (a lower bound)."""
     out: dict[str, float] = {}
     rows = result["sensitivity"]
     for name in dict.fromkeys(r["problem"] for r in rows):
@@ -165,8 +196,9 @@ def rank_growth(result: dict) -> dict[str, float]:
             sel = sorted(
                 (r for r in rows if r["problem"] == name and r["update_epochs"] == period),
                 key=lambda r: r["rank"],
+                reverse=reverse,
             )
-            ratios = [_ratio(b["passes"], a["passes"]) for a, b in itertools.pairwise(sel)]
+            ratios = [_ratio(b["passes"], a["passes"], budget) for a, b in itertools.pairwise(sel)]
             label = "never" if period is None else f"{period} ep"
             out[f"{name} update {label}"] = max(ratios) if ratios else 1.0
     return out

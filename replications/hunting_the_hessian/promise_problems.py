@@ -49,7 +49,7 @@ def model_spectrum(kind: str, param: float, n: int) -> np.ndarray:
 
 
 def random_features_regression(
-    n: int, d: int, m: int, rng: np.random.Generator
+    n: int, d: int, m: int, rng: np.random.Generator, w_scale: float | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Synthetic stand-in for YearMSD with Gaussian random features (deviation P1-D1).
 
@@ -57,7 +57,9 @@ def random_features_regression(
     singular values decay like ``j^-1/2``), standardised; target: a smooth nonlinear function plus
     noise, centred. Features: ``sqrt(2/m) cos(X W^T + u)`` with ``W ~ N(0, 1/m)`` (PROMISE's
     ``W / (b sqrt(m))`` with bandwidth ``b = 1``; the ``1/sqrt(m)`` keeps the Gram matrix
-    ill-conditioned, card pitfall 15) and ``u ~ U[0, 2 pi]``.
+    ill-conditioned, card pitfall 15) and ``u ~ U[0, 2 pi]``. With ``w_scale`` given,
+    ``W ~ N(0, w_scale^2)`` instead (no ``1/sqrt(m)``): nearly independent features and a flat
+    spectrum, the control problem of ``nys-rf-faster-than-cg*`` (deviation P1-D16).
 
     Returns
     -------
@@ -70,7 +72,9 @@ def random_features_regression(
     beta = rng.standard_normal(d) / np.sqrt(d)
     y = np.sin(X @ beta) + 0.5 * np.tanh(X[:, 0] * X[:, 1]) + 0.1 * rng.standard_normal(n)
     y = y - y.mean()
-    W = rng.standard_normal((m, d)) / np.sqrt(m)
+    W = rng.standard_normal((m, d))
+    # Keep the default path's arithmetic bit-identical (division, not a reciprocal product).
+    W = W / np.sqrt(m) if w_scale is None else W * float(w_scale)
     u = rng.uniform(0.0, 2.0 * np.pi, m)
     Phi = np.sqrt(2.0 / m) * np.cos(X @ W.T + u)
     return Phi, y

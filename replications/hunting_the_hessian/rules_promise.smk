@@ -7,7 +7,10 @@ HHP_RES = f"results/{HHP}"
 HHP_FIG = f"figures/{HHP}"
 # params_promise.yaml resolved at the build scale (switching scale reruns the computes).
 HHP_PARAMS = params_file(HHP, "params_promise")
-HHP_EXPERIMENTS = ["nystrom", "pcg", "rf", "suite", "pinn", "sketchysgd", "precond", "streaming"]
+HHP_EXPERIMENTS = [
+    "nystrom", "pcg", "rf", "suite", "pinn", "sketchysgd", "precond", "streaming", "rate",
+    "regularity",
+]
 HHP_FIGURES = {
     "promise_nystrom_error": "nystrom",
     "promise_pcg_kappa": "pcg",
@@ -19,6 +22,8 @@ HHP_FIGURES = {
     "promise_sketchysgd": "sketchysgd",
     "promise_preconditioners": "precond",
     "promise_streaming": "streaming",
+    "promise_rate": "rate",
+    "promise_regularity": "regularity",
 }
 HHP_CODE = [
     f"replications/{HHP}/promise_problems.py",
@@ -30,6 +35,8 @@ HHP_EXTRA_CODE = {
     "sketchysgd": [f"replications/{HHP}/promise_sketchysgd.py"],
     "precond": [f"replications/{HHP}/promise_preconditioners.py"],
     "streaming": [f"replications/{HHP}/promise_streaming.py"],
+    "rate": [f"replications/{HHP}/promise_rate.py"],
+    "regularity": [f"replications/{HHP}/promise_regularity.py"],
 }
 
 register_replication(
@@ -62,7 +69,11 @@ rule hunting_the_hessian_promise_compute:
 rule hunting_the_hessian_promise_measure:
     input:
         script=f"replications/{HHP}/scripts/promise_measure.py",
-        code=[f"replications/{HHP}/promise_metrics.py", f"replications/{HHP}/promise_preconditioners.py"],
+        code=[
+            f"replications/{HHP}/promise_metrics.py",
+            f"replications/{HHP}/promise_preconditioners.py",
+            f"replications/{HHP}/promise_rate.py",
+        ],
         results=expand(f"{HHP_RES}/promise_{{exp}}.json", exp=HHP_EXPERIMENTS),
     output:
         f"{HHP_RES}/measurements_promise.json",
@@ -79,7 +90,11 @@ rule hunting_the_hessian_promise_measure:
 rule hunting_the_hessian_promise_plot:
     input:
         script=f"replications/{HHP}/scripts/promise_plot.py",
-        code=[f"replications/{HHP}/promise_metrics.py", f"replications/{HHP}/promise_preconditioners.py"],
+        code=[
+            f"replications/{HHP}/promise_metrics.py",
+            f"replications/{HHP}/promise_preconditioners.py",
+            f"replications/{HHP}/promise_rate.py",
+        ],
         json=lambda w: f"{HHP_RES}/promise_{HHP_FIGURES[w.figure]}.json",
         style="shared/plotting.py",
     output:

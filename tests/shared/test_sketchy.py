@@ -336,3 +336,46 @@ def test_slbfgs_reaches_the_solution_and_keeps_memory():
     assert res.method == "slbfgs" and res.passes[1] == 2.0
     with pytest.raises(ValueError, match="memory"):
         slbfgs(prob, 0.1, memory=0)
+
+
+def test_quadratic_regularity_integral_form():
+    from shared.sketchy import quadratic_regularity
+
+    rng = np.random.default_rng(11)
+    A = rng.standard_normal((60, 5))
+    b = np.where(rng.standard_normal(60) > 0, 1.0, -1.0)
+    w1, w0 = rng.standard_normal(5), rng.standard_normal(5)
+    w2 = w1 + 0.5 * rng.standard_normal(5)
+    ridge = GLM(A, b, 0.1, "ridge")
+    assert quadratic_regularity(ridge, w1, w2, w0, nodes=1) == pytest.approx(1.0, abs=1e-14)
+    logi = GLM(A, b, 0.1, "logistic")
+    d = w2 - w1
+    # gamma = [f(w2) - f(w1) - grad f(w1)^T d] / (||d||^2_{H(w0)} / 2)
+    ref = (logi.value(w2) - logi.value(w1) - logi.full_grad(w1) @ d) / (
+        0.5 * d @ logi.hessian(w0) @ d
+    )
+    assert quadratic_regularity(logi, w1, w2, w0, nodes=8) == pytest.approx(ref, rel=1e-7)
+    with pytest.raises(ValueError, match="distinct"):
+        quadratic_regularity(logi, w1, w1, w0)
+
+
+def test_iterate_callback_observes_every_iteration_without_changing_the_run():
+    from shared.sketchy import sketchy_saga
+
+    rng = np.random.default_rng(12)
+    A = rng.standard_normal((200, 6)) / np.sqrt(6)
+    prob = GLM(A, np.where(rng.standard_normal(200) > 0, 1.0, -1.0), 1e-2, "logistic")
+    seen: list[tuple[int, np.ndarray]] = []
+    ref = sketchy_saga(prob, max_passes=3, rank=3, batch_size=50, seed=4)
+    res = sketchy_saga(
+        prob,
+        max_passes=3,
+        rank=3,
+        batch_size=50,
+        seed=4,
+        iterate_callback=lambda e, w: seen.append((e, w.copy())),
+    )
+    np.testing.assert_array_equal(ref.values, res.values)
+    assert len(seen) == res.n_iter == 3 * 4
+    assert [e for e, _ in seen] == [0] * 4 + [1] * 4 + [2] * 4
+    np.testing.assert_array_equal(seen[-1][1], res.w)

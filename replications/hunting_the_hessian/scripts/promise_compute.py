@@ -10,6 +10,8 @@ from replications._workflow.runtime import Progress, pin_threads
 from replications.hunting_the_hessian import promise_experiments as ex
 from replications.hunting_the_hessian.promise_pinn import pinn_experiment
 from replications.hunting_the_hessian.promise_preconditioners import preconditioner_experiment
+from replications.hunting_the_hessian.promise_rate import rate_experiment
+from replications.hunting_the_hessian.promise_regularity import regularity_experiment
 from replications.hunting_the_hessian.promise_sketchysgd import sketchysgd_experiment
 from replications.hunting_the_hessian.promise_streaming import streaming_experiment
 
@@ -21,7 +23,12 @@ RUNNERS = {
     "pinn": (pinn_experiment, lambda p: p["nncg"]["iters"]),
     "sketchysgd": (sketchysgd_experiment, None),
     "precond": (preconditioner_experiment, None),
-    "streaming": (streaming_experiment, lambda p: 1 + p["grid_points"]),
+    "streaming": (
+        streaming_experiment,
+        lambda p: 1 + p["grid_points"] + (p.get("control_preconditioner") is not None),
+    ),
+    "rate": (rate_experiment, lambda p: len(p["seeds"]) * len(p["lambda_lows"])),
+    "regularity": (regularity_experiment, None),
 }
 # Experiments that run on the suite's testbed (its problem definitions live in the suite block).
 ON_TESTBED = {"sketchysgd": 2, "precond": 2}  # extra progress steps after the problems
@@ -50,8 +57,14 @@ def main() -> None:
         prog = Progress(n_problems + ON_TESTBED[args.experiment], f"promise_{args.experiment}")
         result = fn(params, suite, progress=lambda name: prog.step(note=name))
         result["suite_params"] = suite
-    elif args.experiment == "streaming":  # reports the name of each finished run
-        prog = Progress(count(params), "promise_streaming")
+    elif args.experiment == "regularity":  # every logistic testbed problem + the ridge check
+        suite = all_params["suite"]
+        n_logistic = len(suite["decays"]) + len(suite["sklearn"]["logistic"])
+        prog = Progress(n_logistic + len(params["ridge_problems"]), "promise_regularity")
+        result = fn(params, suite, progress=lambda name: prog.step(note=name))
+        result["suite_params"] = suite
+    elif args.experiment in ("streaming", "rate"):  # report the name of each finished run
+        prog = Progress(count(params), f"promise_{args.experiment}")
         result = fn(params, progress=lambda name: prog.step(note=name))
     else:
         prog = Progress(count(params), f"promise_{args.experiment}")

@@ -11,6 +11,8 @@ from replications._workflow.io import read_json
 from replications.hunting_the_hessian.promise_metrics import (
     BASELINE_METHODS,
     SKETCHY_METHODS,
+    adaptive_block_cost,
+    block_cost,
     profile,
 )
 from replications.hunting_the_hessian.promise_preconditioners import (
@@ -127,15 +129,16 @@ def rf_residuals(d: dict, _):
         ax.semilogy(np.arange(r.size), r, "k-", label="CG")
         for i, (s, ny) in enumerate(run["nyspcg"].items()):
             r = np.asarray(ny["residuals"])
-            ax.semilogy(
-                ny["sketch_cost"] + np.arange(r.size), r, color=f"C{i}", label=f"NysPCG s={s}"
-            )
+            # Block-product cost model (P1-D16): the sketch is one block product.
+            x0 = block_cost(ny) - ny["n_iter"]
+            ax.semilogy(x0 + np.arange(r.size), r, color=f"C{i}", label=f"NysPCG s={s}")
         if "adaptive" in run:
             ad = run["adaptive"]
             r = np.asarray(ad["residuals"])
-            # Sketch and power iterations are charged before the first PCG step.
+            # Sketch blocks and power iterations are charged before the first PCG step.
+            x0 = adaptive_block_cost(ad, d["params"]["adaptive"]["rank0"], d["m"]) - ad["n_iter"]
             ax.semilogy(
-                ad["cost"] - ad["n_iter"] + np.arange(r.size),
+                x0 + np.arange(r.size),
                 r,
                 color="C5",
                 ls="--",
@@ -143,7 +146,7 @@ def rf_residuals(d: dict, _):
             )
         ada = f", AdaNysPCG rank {run['adaptive']['rank']}" if "adaptive" in run else ""
         ax.set_title(f"mu={run['mu']:g}, d_eff={run['d_eff']:.0f}{ada}", fontsize=9)
-        ax.set_xlabel("operator applications (sketch included)")
+        ax.set_xlabel("block products (sketch = 1, P1-D16)")
     np.atleast_1d(axes)[0].set_ylabel("relative residual")
     np.atleast_1d(axes)[0].legend(fontsize=8)
     fig.suptitle(f"Random-features ridge (n={d['n']}, m={d['m']}; stand-in for YearMSD)")
@@ -365,8 +368,17 @@ def streaming(d: dict, _):
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(12, 4.2), layout="constrained")
     for i, (name, run) in enumerate(d["runs"].items()):
         sk = name == "sketchy_sgd"
-        style = {"color": "C4" if sk else f"C{i % 10}", "ls": "-" if sk else "--"}
-        lab = "SketchySGD (default)" if sk else f"SGD step {run['step']:.3g}"
+        ctrl = name.startswith("sketchy_sgd_")  # the claims' control (weak preconditioner)
+        style = {
+            "color": "C4" if sk else ("k" if ctrl else f"C{i % 10}"),
+            "ls": "-" if sk else (":" if ctrl else "--"),
+        }
+        if sk:
+            lab = "SketchySGD (default)"
+        elif ctrl:
+            lab = f"SketchySGD + {name.removeprefix('sketchy_sgd_')} (control)"
+        else:
+            lab = f"SGD step {run['step']:.3g}"
         a1.plot(np.arange(len(run["test_accuracy"])), run["test_accuracy"], label=lab, **style)
         a2.semilogy(np.arange(len(run["train_loss"])), run["train_loss"], label=lab, **style)
     a1.axhline(d["majority_test_accuracy"], color="k", ls=":", lw=1, label="majority class")
@@ -376,6 +388,90 @@ def streaming(d: dict, _):
     a2.set_ylabel("training loss")
     a1.legend(fontsize=7)
     fig.suptitle(f"Streamed random-features logistic regression (n = {d['n_train']}, m = {d['m']})")
+    return fig
+
+
+def rate(d: dict, _):
+    runs = d["runs"]
+    seed0 = runs[0]["seed"]
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(12, 4.2), layout="constrained")
+    styles = {
+        "sketchy_rho_mu": ("C0", "SketchySVRG rho = mu"),
+        "sketchy_default": ("C1", "SketchySVRG rho = 1e-3"),
+        "svrg_auto": ("k", "SVRG (auto step)"),
+    }
+    for r in (r for r in runs if r["seed"] == seed0):
+        ls = "-" if r["lambda_low"] == max(x["lambda_low"] for x in runs) else "--"
+        for key, (col, lab) in styles.items():
+            run = r[key]
+            sub = np.asarray(run["subopt"], dtype=float)
+            a1.semilogy(
+                run["passes"],
+                np.where(sub > 0, sub, np.nan),
+                color=col,
+                ls=ls,
+                label=f"{lab}, kappa {r['kappa']:.0e}",
+            )
+    a1.axhline(d["params"]["floor"], color="grey", lw=0.8, ls=":")
+    a1.set_xlabel("data passes")
+    a1.set_ylabel("f - f*")
+    a1.set_title(f"seed {seed0}: same d_eff, kappa 1e3 (solid) vs 1e5 (dashed)", fontsize=9)
+    a1.legend(fontsize=7)
+    seeds = list(dict.fromkeys(r["seed"] for r in runs))
+    lows = sorted({r["lambda_low"] for r in runs}, reverse=True)
+    width = 0.8 / (len(styles) * len(lows))
+    for j, (key, (col, lab)) in enumerate(styles.items()):
+        for i, low in enumerate(lows):
+            vals = [
+                next(r[key]["rate"] for r in runs if r["seed"] == s and r["lambda_low"] == low)
+                for s in seeds
+            ]
+            pos = np.arange(len(seeds)) + (j * len(lows) + i) * width
+            a2.bar(
+                pos,
+                vals,
+                width,
+                color=col,
+                alpha=1.0 if i == 0 else 0.5,
+                label=f"{lab}, lambda_low {low:g}",
+            )
+    a2.set_yscale("log")
+    a2.set_xticks(np.arange(len(seeds)) + 0.4 - width / 2, [str(s) for s in seeds])
+    a2.set_xlabel("seed")
+    a2.set_ylabel("rate (decades of f - f* per pass)")
+    a2.legend(fontsize=7)
+    fig.suptitle("PROMISE rate vs condition number at fixed effective dimension (ridge)")
+    return fig
+
+
+def regularity(d: dict, _):
+    probs = d["problems"]
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(12, 4.2), layout="constrained")
+    for i, (name, p) in enumerate(probs.items()):
+        a1.semilogy(
+            np.arange(1, len(p["period_ratios"]) + 1),
+            p["period_ratios"],
+            "o-",
+            ms=3,
+            color=f"C{i % 10}",
+            label=name,
+        )
+    a1.axhline(1.1, color="k", ls="--", lw=0.8, label="claim: median <= 1.1")
+    a1.set_xlabel("preconditioner period (epoch; ridge: one period)")
+    a1.set_ylabel("gamma_u / gamma_l")
+    a1.legend(fontsize=7)
+    names = list(probs)
+    a2.scatter([probs[k]["kappa"] for k in names], [probs[k]["median_ratio"] for k in names])
+    for k in names:
+        a2.annotate(k, (probs[k]["kappa"], probs[k]["median_ratio"]), fontsize=7)
+    lim = [1.0, max(probs[k]["kappa"] for k in names) * 2]
+    a2.plot(lim, lim, "k:", lw=0.8, label="ratio = kappa")
+    a2.set_xscale("log")
+    a2.set_yscale("log")
+    a2.set_xlabel("kappa(H(w*))")
+    a2.set_ylabel("median gamma_u / gamma_l")
+    a2.legend(fontsize=7)
+    fig.suptitle(f"Quadratic regularity along SketchySAGA ({d['epochs']} epochs)")
     return fig
 
 
@@ -390,6 +486,8 @@ FIGURES = {
     "promise_sketchysgd": ("sketchysgd", sketchysgd),
     "promise_preconditioners": ("precond", preconditioners),
     "promise_streaming": ("streaming", streaming),
+    "promise_rate": ("rate", rate),
+    "promise_regularity": ("regularity", regularity),
 }
 
 

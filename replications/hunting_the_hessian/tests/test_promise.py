@@ -86,8 +86,9 @@ def _fake_suite():
     def sk(solved, passes=(0.0, 2.0, 4.0, 6.0, 8.0), subopt=(1, 1e-3, 1e-5, 1e-7, 1e-9)):
         return {"solved_at": solved, "passes": list(passes), "subopt": list(subopt)}
 
-    def grid(solved, used):
-        return {"solved_at": solved, "runs": [{"passes_used": u} for u in used]}
+    def grid(solved, used, best=0):
+        runs = [{"step": float(i), "passes_used": u} for i, u in enumerate(used)]
+        return {"solved_at": solved, "runs": runs, "best_step": float(best)}
 
     problems = {
         "p1": {
@@ -100,7 +101,7 @@ def _fake_suite():
             "grid": {
                 "svrg": grid(None, [200, 50]),
                 "saga": grid(3.0, [3, 200]),
-                "l_katyusha": grid(20.0, [20, 40]),
+                "l_katyusha": grid(20.0, [20, 40], best=1),
             },
         },
         "p2": {
@@ -139,6 +140,9 @@ def test_metrics_on_a_hand_made_suite():
     cost = tuning_cost(suite)["ridge"]
     assert cost["grid_passes"] == 200 + 50 + 3 + 200 + 20 + 40 + 600
     assert cost["default_passes"] == 4 + 200 + 10 + 6 + 5 + 200
+    # Control: only the best grid step of each baseline (no search).
+    assert cost["best_only_passes"] == 200 + 3 + 40 + 200 + 200 + 200
+    assert cost["best_only_ratio"] == pytest.approx(843 / 425)
 
 
 def test_pinn_residual_derivative_matches_finite_differences():
