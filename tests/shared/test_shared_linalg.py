@@ -501,3 +501,17 @@ def test_cg_property_spd(n: int, seed: int, dtype: str) -> None:
     assert res.converged
     x = np.linalg.solve(A.astype(np.float64), b.astype(np.float64))
     np.testing.assert_allclose(res.x, x, rtol=1e-7, atol=1e-9)
+
+
+def test_lanczos_tridiag_streams_probes_with_the_same_answer() -> None:
+    # One probe at a time (default, memory m * n) or all together: same recurrences to rounding.
+    A = matrix_with_spectrum(np.linspace(-1.0, 3.0, 200), seed=12)
+    one = lanczos_tridiag(A, 30, num_probes=5, seed=2)
+    blk = lanczos_tridiag(A, 30, num_probes=5, seed=2, block_size=5)
+    two = lanczos_tridiag(A, 30, num_probes=5, seed=2, block_size=2)
+    for other in (blk, two):
+        np.testing.assert_allclose(other.alphas, one.alphas, atol=1e-12)
+        np.testing.assert_allclose(other.betas, one.betas, atol=1e-12)
+        assert other.n_matvec == one.n_matvec == 150
+    with pytest.raises(ValueError, match=r"block_size=0 is not allowed: need 1 <= block_size"):
+        lanczos_tridiag(A, 5, block_size=0)
