@@ -535,6 +535,12 @@ def slq_density(
     58(1):34-65, 2016, Sec. 3.2.
     """
     sigma = check_positive_float(sigma, "sigma")
+    _validate_grid(grid)
+    quad = slq_quadrature(A, num_probes=num_probes, num_iter=num_iter, seed=seed)
+    return _density_from_rules(quad, grid, sigma)
+
+
+def _validate_grid(grid: Any) -> None:
     if isinstance(grid, (int, np.integer)) and not isinstance(grid, bool):
         check_int(grid, "grid", low=2)
     else:
@@ -543,7 +549,12 @@ def slq_density(
             raise ValueError(f"grid has shape {g.shape}: need a 1-D array of points or an int >= 2")
         if not np.issubdtype(g.dtype, np.number) or not np.all(np.isfinite(g)):
             raise ValueError("grid must contain finite real numbers")
-    quad = slq_quadrature(A, num_probes=num_probes, num_iter=num_iter, seed=seed)
+
+
+def _density_from_rules(
+    quad: SLQQuadrature, grid: Any, sigma: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Gaussian-smoothed density of the quadrature rules (mean over probes)."""
     nodes = quad.nodes.reshape(-1)
     weights = quad.weights.reshape(-1) / quad.nodes.shape[0]
     if isinstance(grid, (int, np.integer)):
