@@ -237,15 +237,20 @@ def bench_trace(quick: bool) -> dict:
                 ("xtrace", st.leave_one_out_xtrace(), m // 2),
                 ("xnystrace", st.leave_one_out_xnystrace(), m),
             ):
-                est = jax.jit(st.estimator_leave_one_out(integ, st.sampler_normal(x_like, num=num)))
+                est0 = st.estimator_leave_one_out(integ, st.sampler_normal(x_like, num=num))
+                est = jax.jit(lambda key, est0=est0: est0(lambda v: Aj @ v, key))
 
                 def mf(s, est=est):
-                    return float(est(lambda v: Aj @ v, jax.random.PRNGKey(s)))
+                    return float(est(jax.random.PRNGKey(s)))
 
                 ests[f"matfree {label}"] = mf
         res = {}
-        for name, f in ests.items():
-            f(0)
+        for name, f in list(ests.items()):
+            try:
+                f(0)
+            except Exception as exc:  # a peer's API change must not stop the run
+                print(f"SKIP {name}: {type(exc).__name__}: {exc}"[:300], flush=True)
+                continue
             t0 = time.perf_counter()
             vals = np.array([f(s + 1) for s in range(reps)])
             dt = (time.perf_counter() - t0) / reps
@@ -323,7 +328,14 @@ def bench_hvp(quick: bool, repeats: int) -> dict:
         return loss([c.reshape(s) for c, s in zip(torch.split(t, sizes), shapes, strict=True)])
 
     gf = torch.func.grad(f_flat)
-    res["torch.func jvp(grad)"] = med(lambda: torch.func.jvp(gf, (flat0,), (v,))[1]) / tg
+    try:
+        res["torch.func jvp(grad)"] = med(lambda: torch.func.jvp(gf, (flat0,), (v,))[1]) / tg
+    except RuntimeError as exc:  # torch 2.13 + mse_loss: "ZeroTensors are immutable"
+        print(f"torch.func jvp(grad) fails on mse_loss: {exc}"[:200], flush=True)
+        res["torch.func jvp(grad) [fails on mse_loss]"] = float("nan")
+    res["torch.func grad(jvp)"] = (
+        med(lambda: torch.func.grad(lambda t: torch.func.jvp(f_flat, (t,), (v,))[1])(flat0)) / tg
+    )
     if have("curvlinops"):
         from curvlinops import HessianLinearOperator
 
