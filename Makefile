@@ -40,9 +40,10 @@ lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
-## Benchmarks of the shared core (results quoted in issue notes).
+## Benchmarks of the shared core against its peers, side by side (results/benchmarks/core.md).
+## Needs the peers: `.venv/bin/pip install -e ".[bench]"` (a missing peer is skipped, with a line).
 bench: $(STAMP)
-	$(PY) benchmarks/run_all.py
+	$(PY) benchmarks/core_bench.py
 
 ## Regenerate requirements.lock from a clean venv (needs network access to PyPI).
 lock:

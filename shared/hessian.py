@@ -49,6 +49,8 @@ class HessianOperator(LinearOperator):
         ``V -> V H`` on a native (k, n) float64 tensor / array (rows are vectors).
     params_flat : ndarray
         The point ``theta_0`` (flattened, float64) at which the Hessian is taken.
+    torch_dtype, device
+        For torch operators: dtype and device of the native products (None for jax).
     """
 
     def __init__(
@@ -62,6 +64,8 @@ class HessianOperator(LinearOperator):
         to_numpy: Callable[[Any], np.ndarray],
         params_flat: np.ndarray,
         gradient: Callable[[], np.ndarray] | None = None,
+        torch_dtype: Any = None,
+        device: Any = None,
     ) -> None:
         super().__init__(dtype=np.float64, shape=(n, n))
         self.backend = backend
@@ -72,6 +76,8 @@ class HessianOperator(LinearOperator):
         self._to_numpy = to_numpy
         self.params_flat = params_flat
         self._gradient = gradient
+        self.torch_dtype = torch_dtype
+        self.device = device
 
     def _matvec(self, x: np.ndarray) -> np.ndarray:
         x = np.ascontiguousarray(np.asarray(x, dtype=np.float64).reshape(-1))
@@ -106,9 +112,14 @@ class HessianOperator(LinearOperator):
 # --------------------------------------------------------------------------------------------
 
 
-def _torch_flatten(params: Any) -> tuple[Any, Callable[[Any], Any]]:
-    """Flatten a tensor or a sequence of tensors to a float64 vector; return it and unflatten."""
+def _torch_flatten(params: Any, dtype: Any = None) -> tuple[Any, Callable[[Any], Any]]:
+    """Flatten a tensor or a sequence of tensors to a vector (float64 unless ``dtype``)."""
     import torch
+
+    if dtype is None:
+        dtype = torch.float64
+    if dtype not in (torch.float32, torch.float64):
+        raise ValueError(f"dtype={dtype} is not allowed: choose torch.float32 or torch.float64")
 
     single = isinstance(params, torch.Tensor)
     if single:
@@ -127,7 +138,7 @@ def _torch_flatten(params: Any) -> tuple[Any, Callable[[Any], Any]]:
             raise TypeError(f"params has a tensor of dtype {t.dtype}: need real floating tensors")
     shapes = [tuple(t.shape) for t in tensors]
     sizes = [int(np.prod(s)) for s in shapes]
-    flat = torch.cat([t.detach().reshape(-1).to(torch.float64) for t in tensors])
+    flat = torch.cat([t.detach().reshape(-1).to(dtype) for t in tensors])
 
     def unflatten(theta: Any) -> Any:
         parts = torch.split(theta, sizes)
@@ -151,6 +162,7 @@ def torch_hessian_operator(
     params: Any,
     *,
     method: str = "double_backward",
+    dtype: Any = None,
 ) -> HessianOperator:
     """Hessian of a torch loss at ``params`` as a float64 operator (Pearlmutter's trick).
 
@@ -160,7 +172,11 @@ def torch_hessian_operator(
       return ``H v = nabla_theta (g^T v)`` by one more backward pass through the stored graph
       (reverse-over-reverse). Batches use ``is_grads_batched`` (vmap over the backward pass).
     * ``"forward_over_reverse"``: ``torch.func.jvp(torch.func.grad(f), (theta_0,), (v,))``, with
-      ``torch.func.vmap`` for batches. No graph is kept between calls.
+      ``torch.func.vmap`` for batches. No graph is kept between calls. Where a loss's backward
+      formula has no forward derivative for a constant argument (torch 2.13 raises "ZeroTensors are
+      immutable" through ``torch.nn.functional.mse_loss``), the product falls back to the
+      reverse-over-forward composition ``H v = grad(theta -> jvp(f, theta, v))``, the same
+      matrix-vector product by symmetry of ``H``.
 
     Parameters
     ----------
@@ -171,12 +187,16 @@ def torch_hessian_operator(
         The point ``theta_0`` (converted to float64; not modified).
     method : {"double_backward", "forward_over_reverse"}
         How the products are computed (see above).
+    dtype : torch.dtype, optional
+        dtype of the native products (``hvp_native``): ``torch.float64`` (default) or
+        ``torch.float32``. The numpy ``LinearOperator`` interface is float64 either way; the
+        torch-native estimators of :mod:`shared.torch_linalg` work in this dtype.
 
     Returns
     -------
     HessianOperator
-        n x n float64 operator with ``hvp_native`` / ``hvp_native_batch`` on torch tensors and
-        ``gradient()``.
+        n x n float64 operator with ``hvp_native`` / ``hvp_native_batch`` on torch tensors (on the
+        parameters' device, in ``dtype``) and ``gradient()``.
 
     References
     ----------
@@ -190,7 +210,7 @@ def torch_hessian_operator(
     method = check_choice(method, "method", ("double_backward", "forward_over_reverse"))
     if not callable(loss_fn):
         raise TypeError(f"loss_fn of type {type(loss_fn).__name__} is not callable")
-    theta0, unflatten = _torch_flatten(params)
+    theta0, unflatten = _torch_flatten(params, dtype)
     n = int(theta0.numel())
 
     def f(theta: Any) -> Any:
@@ -222,13 +242,30 @@ def torch_hessian_operator(
     else:
         grad_f = torch.func.grad(f)
 
-        def hvp(v: Any) -> Any:
+        def hvp_fwd_rev(v: Any) -> Any:
             return torch.func.jvp(grad_f, (theta0,), (v,))[1]
 
-        vmapped = torch.func.vmap(hvp)
+        def hvp_rev_fwd(v: Any) -> Any:
+            return torch.func.grad(lambda t: torch.func.jvp(f, (t,), (v,))[1])(theta0)
+
+        state = {"hvp": hvp_fwd_rev}
+
+        def call(fn: Callable[[Any], Any], v: Any) -> Any:
+            try:
+                return fn(v)
+            except RuntimeError as exc:
+                if "ZeroTensor" not in str(exc) or state["hvp"] is hvp_rev_fwd:
+                    raise
+                state["hvp"] = hvp_rev_fwd
+                return None
+
+        def hvp(v: Any) -> Any:
+            out = call(lambda u: state["hvp"](u), v)
+            return state["hvp"](v) if out is None else out
 
         def hvp_batch(V: Any) -> Any:
-            return vmapped(V)
+            out = call(lambda U: torch.func.vmap(state["hvp"])(U), V)
+            return torch.func.vmap(state["hvp"])(V) if out is None else out
 
     return HessianOperator(
         n=n,
@@ -236,10 +273,14 @@ def torch_hessian_operator(
         hvp_native=hvp,
         hvp_native_batch=hvp_batch,
         # Operators live on the parameters' device; numpy vectors cross to it and back.
-        to_native=lambda x: torch.from_numpy(np.array(x, dtype=np.float64)).to(theta0.device),
+        to_native=lambda x: torch.from_numpy(np.array(x, dtype=np.float64)).to(
+            device=theta0.device, dtype=theta0.dtype
+        ),
         to_numpy=lambda t: t.detach().cpu().numpy().astype(np.float64, copy=False),
-        params_flat=theta0.cpu().numpy().copy(),
+        params_flat=theta0.double().cpu().numpy().copy(),
         gradient=gradient,
+        torch_dtype=theta0.dtype,
+        device=theta0.device,
     )
 
 
@@ -316,6 +357,8 @@ def torch_gauss_newton_operator(
         to_numpy=lambda t: t.detach().cpu().numpy().astype(np.float64, copy=False),
         params_flat=theta0.cpu().numpy().copy(),
         gradient=gradient,
+        torch_dtype=theta0.dtype,
+        device=theta0.device,
     )
 
 

@@ -16,6 +16,7 @@ import numpy as np
 import scipy.linalg
 from scipy.sparse.linalg import LinearOperator
 
+from shared._krylov import NumpyBackend, trlan
 from shared._validate import (
     as_square_operator,
     check_choice,
@@ -61,13 +62,19 @@ class LanczosResult:
     eigenvectors : ndarray, shape (n, k)
         Orthonormal Ritz vectors; column ``i`` belongs to ``eigenvalues[i]``.
     residuals : ndarray, shape (k,)
-        Ritz residual norms ``||A y_i - theta_i y_i||`` (exact in exact arithmetic).
+        Bounds on the Ritz residual norms ``||A y_i - theta_i y_i||`` (exact in exact arithmetic
+        without a copy check; with one, the residuals of the locked vectors are added).
     n_matvec : int
         Number of operator applications.
     n_restarts : int
         Number of thick restarts performed.
     converged : bool
-        Whether every residual met ``tol * max(|theta_i|, eps^(2/3) * ||T||)``.
+        Whether every residual met ``max(tol * max(|theta_i|, eps^(2/3) ||A||), 64 eps ||A||)``
+        and, for ``k >= 2`` with ``copy_check``, the copy check found no missed eigenvalue.
+    status : str
+        ``"converged"`` or the reason it did not converge.
+    n_copy_checks : int
+        Number of fresh random directions used to look for missed copies of repeated eigenvalues.
     """
 
     eigenvalues: np.ndarray
@@ -76,6 +83,8 @@ class LanczosResult:
     n_matvec: int
     n_restarts: int
     converged: bool
+    status: str = "converged"
+    n_copy_checks: int = 0
 
 
 def lanczos(
@@ -88,17 +97,37 @@ def lanczos(
     seed: int | np.random.Generator = 0,
     max_restarts: int | None = None,
     num_keep: int | None = None,
+    check_every: int = 1,
+    copy_check: bool = True,
+    tol_check: float | None = None,
 ) -> LanczosResult:
     """Extreme eigenpairs of a symmetric operator by thick-restart Lanczos.
 
-    Builds an orthonormal Krylov basis ``V_m`` with ``A V_m = V_m T_m + beta_m v_{m+1} e_m^T``,
-    using full (classical Gram-Schmidt, applied twice) reorthogonalisation against the whole basis,
-    so the projected matrix ``T_m = V_m^T A V_m`` is exact to rounding and no spurious copies of
-    Ritz values appear. The Ritz pairs ``(theta_i, V_m s_i)`` of ``T_m`` have residual norms
-    ``|beta_m e_m^T s_i|``. When the wanted ``k`` residuals are not below
-    ``tol * max(|theta_i|, eps^(2/3) ||T_m||)`` (ARPACK's criterion), the method restarts thickly:
-    it keeps the ``k + (m - k) // 2`` Ritz vectors nearest the wanted end plus ``v_{m+1}``, whose
-    projected matrix is an arrowhead, and extends the basis again to ``m`` vectors.
+    Builds an orthonormal Krylov basis ``V_j`` with ``A V_j = V_j T_j + beta_j v_{j+1} e_j^T``.
+    Each new vector is orthogonalised against the whole basis by classical Gram-Schmidt, with a
+    second pass only when the first removed more than ``1 - 1/sqrt(2)`` of its norm (the DGKS
+    criterion, as ARPACK), so ``T_j = V_j^T A V_j`` is exact to rounding and no spurious copies
+    of Ritz values appear. The Ritz pairs ``(theta_i, V_j s_i)`` of ``T_j`` have residual norms
+    ``|beta_j e_j^T s_i|``; they are checked every ``check_every`` steps and the iteration stops
+    as soon as the ``k`` wanted residuals are below
+
+        max(tol * max(|theta_i|, eps^(2/3) ||A||), 64 eps ||A||),
+
+    where ``||A||`` is a running estimate (the largest ``||A v_j||`` and ``|theta_i|`` seen). The
+    rounding floor ``64 eps ||A||`` makes Ritz values at or near zero (null spaces) converge; all
+    tests are relative to ``||A||``, so ``c A`` needs the same matvecs as ``A`` for any ``c > 0``.
+    A breakdown (``beta_j <= 64 eps ||A||`` or a failed second DGKS pass: an invariant subspace)
+    continues with a random vector orthogonal to the basis. When the basis is full, the method
+    restarts thickly: it keeps the ``num_keep`` Ritz vectors nearest the wanted end plus
+    ``v_{m+1}`` (an arrowhead projected matrix) and extends the basis again to ``m`` vectors.
+
+    Copy check (``k >= 2``): a single Krylov sequence contains one vector of each eigenspace, so a
+    repeated eigenvalue can be returned once with a less extreme eigenvalue in place of its copies.
+    When the ``k`` wanted pairs have converged, they are locked (their residuals are carried as
+    bounds) and the iteration continues from a fresh random vector in their orthogonal
+    complement. It stops when the ``(k+1)``-th Ritz value has converged to ``tol_check`` without
+    displacing any wanted one; if a new eigenvalue enters the wanted set (a missed copy), the
+    check is repeated with another random vector.
 
     Parameters
     ----------
@@ -112,126 +141,122 @@ def lanczos(
         Size ``m`` of the Krylov basis between restarts, ``k < m <= n`` (``m = n`` is allowed for
         any ``k`` and gives the exact answer without restart). Default ``min(n, max(2k + 10, 30))``,
         a little larger than ARPACK's default ``ncv = max(2k + 1, 20)`` (Lehoucq, Sorensen & Yang
-        1998, ARPACK Users' Guide, Sec. 4.2): at equal ``ncv`` both need about as many matvecs,
-        and the larger basis saves matvecs (``benchmarks/run_all.py``).
+        1998, ARPACK Users' Guide, Sec. 4.2); with the early exit a larger basis costs nothing on
+        easy spectra.
     tol : float
         Relative tolerance on the Ritz residuals (default 1e-10).
     seed : int or numpy.random.Generator
-        Randomness of the Gaussian starting vector.
+        Randomness of the Gaussian starting vector (and of breakdown / copy-check vectors).
     max_restarts : int, optional
         Maximum number of restarts; default ``max(100, 10 n / (m - k))``.
     num_keep : int, optional
         Ritz vectors kept at a restart, ``k <= num_keep < m``; default ``k + (m - k) // 2``
         (Wu & Simon 2000, Sec. 3, keep about half of the unwanted directions).
+    check_every : int
+        Convergence is tested every ``check_every`` Lanczos steps (default 1: an ``m x m``
+        eigendecomposition per step, negligible next to a product with ``A`` unless ``A`` is
+        very cheap).
+    copy_check : bool
+        Look for missed copies of repeated eigenvalues (default True; only used when ``k >= 2``).
+    tol_check : float, optional
+        Relative tolerance of the ``(k+1)``-th Ritz residual that ends the copy check (default
+        ``max(tol, 1e-4)``).
 
     Returns
     -------
     LanczosResult
         ``eigenvalues`` (ascending, length ``k``), ``eigenvectors`` (n x k), ``residuals``,
-        ``n_matvec``, ``n_restarts`` and ``converged``.
+        ``n_matvec``, ``n_restarts``, ``converged``, ``status`` and ``n_copy_checks``.
 
     Notes
     -----
-    A single-vector Krylov method sees only one vector of each eigenspace in exact arithmetic: an
-    eigenvalue of multiplicity > 1 is returned once, and the next distinct eigenvalue takes the
-    place of its copies. Close (clustered) eigenvalues are found correctly.
+    The copy check is probabilistic, like every Krylov method from a random start: a missed copy
+    is found when the Krylov sequence of the fresh vector resolves it before the ``(k+1)``-th
+    Ritz value converges. Copies far from the rest of the spectrum relative to its width are found
+    in a few steps; with ``copy_check=False`` a repeated eigenvalue may be returned once.
 
     References
     ----------
     K. Wu and H. Simon, "Thick-restart Lanczos method for large symmetric eigenvalue problems",
     SIAM J. Matrix Anal. Appl. 22(2):602-616, 2000, Sec. 2 (restart scheme and arrowhead matrix).
     B. N. Parlett, "The Symmetric Eigenvalue Problem", SIAM 1998, Sec. 13.1 (full
-    reorthogonalisation). Default basis size and convergence test as ARPACK: R. B. Lehoucq,
-    D. C. Sorensen and C. Yang, "ARPACK Users' Guide", SIAM 1998, Sec. 4.2 and 4.6.
+    reorthogonalisation) and Sec. 13.2 (attainable accuracy). J. W. Daniel, W. B. Gragg,
+    L. Kaufman and G. W. Stewart, Math. Comp. 30(136):772-795, 1976 (the second Gram-Schmidt
+    pass). Default basis size and the ``eps^(2/3)`` term as ARPACK: R. B. Lehoucq,
+    D. C. Sorensen and C. Yang, "ARPACK Users' Guide", SIAM 1998, Sec. 4.2 and 4.6. Locking and
+    deflation: Y. Saad, "Numerical Methods for Large Eigenvalue Problems", 2nd ed., SIAM 2011,
+    Sec. 4.2.
     """
     op = as_square_operator(A)
     n = op.shape[0]
     k = check_int(k, "k", low=1, high=n)
     which = check_choice(which, "which", ("largest", "smallest"))
+    m, keep, tol, max_restarts, check_every, tol_check = lanczos_settings(
+        n, k, num_iter, tol, max_restarts, num_keep, check_every, tol_check
+    )
+    rng = rng_from(seed)
+    sign = 1.0 if which == "largest" else -1.0
+
+    def apply(x: np.ndarray) -> np.ndarray:
+        y = np.asarray(op.matvec(x), dtype=np.float64).reshape(-1)
+        return y if sign > 0 else -y
+
+    be = NumpyBackend(apply, n, rng)
+    out = trlan(
+        be,
+        rng.standard_normal(n),
+        k,
+        m,
+        keep,
+        tol,
+        max_restarts,
+        check_every,
+        bool(copy_check),
+        tol_check,
+    )
+    theta, vectors, residuals = out.theta, out.vectors.T, out.residuals
+    if sign < 0:
+        theta, vectors, residuals = -theta[::-1], vectors[:, ::-1], residuals[::-1]
+    return LanczosResult(
+        eigenvalues=theta.copy(),
+        eigenvectors=np.ascontiguousarray(vectors),
+        residuals=residuals.copy(),
+        n_matvec=out.n_matvec,
+        n_restarts=out.n_restarts,
+        converged=out.converged,
+        status=out.status,
+        n_copy_checks=out.n_copy_checks,
+    )
+
+
+def lanczos_settings(
+    n: int,
+    k: int,
+    num_iter: int | None,
+    tol: float,
+    max_restarts: int | None,
+    num_keep: int | None,
+    check_every: int,
+    tol_check: float | None,
+) -> tuple[int, int, float, int, int, float]:
+    """Validated defaults of :func:`lanczos` (shared with the torch path)."""
     if num_iter is None:
         m = min(n, max(2 * k + 10, 30))
     else:
         m = check_int(num_iter, "num_iter", low=min(k + 1, n), high=n)
     tol = check_positive_float(tol, "tol")
-    rng = rng_from(seed)
     if max_restarts is None:
         max_restarts = max(100, (10 * n) // max(1, m - k))
     max_restarts = check_int(max_restarts, "max_restarts", low=0)
-
-    V = np.zeros((n, m + 1))
-    T = np.zeros((m, m))
-    v = rng.standard_normal(n)
-    V[:, 0] = v / np.linalg.norm(v)
-    j0 = 0
-    n_matvec = 0
-    n_restarts = 0
     if num_keep is None:
         keep = min(m - 1, k + (m - k) // 2)
     else:
         keep = check_int(num_keep, "num_keep", low=min(k, m - 1), high=max(m - 1, 1))
-    while True:
-        beta = 0.0
-        for j in range(j0, m):
-            w = np.asarray(op.matvec(V[:, j]), dtype=np.float64).reshape(-1)
-            n_matvec += 1
-            w_norm = np.linalg.norm(w)
-            basis = V[:, : j + 1]
-            h = basis.T @ w
-            w = w - basis @ h
-            h2 = basis.T @ w
-            w -= basis @ h2
-            h += h2
-            T[: j + 1, j] = h
-            T[j, : j + 1] = h
-            beta = float(np.linalg.norm(w))
-            if beta <= 10 * n * _EPS * max(w_norm, np.abs(h).max(initial=0.0)):
-                # Invariant subspace: continue with a random vector orthogonal to the basis.
-                beta = 0.0
-                if j + 1 < n:
-                    w = _random_orthogonal(rng, basis)
-                else:
-                    w = np.zeros(n)
-            else:
-                w /= beta
-            V[:, j + 1] = w
-            if j + 1 < m:
-                T[j + 1, j] = T[j, j + 1] = beta
-        theta, S = np.linalg.eigh(T)
-        residuals = np.abs(beta * S[m - 1, :])
-        sel = np.arange(m - k, m) if which == "largest" else np.arange(k)
-        t_norm = np.abs(theta).max(initial=0.0)
-        thresh = tol * np.maximum(np.abs(theta[sel]), _EPS ** (2 / 3) * t_norm)
-        converged = bool(np.all(residuals[sel] <= thresh)) or m == n
-        if converged or n_restarts >= max_restarts:
-            break
-        kept = np.arange(m - keep, m) if which == "largest" else np.arange(keep)
-        Y = V[:, :m] @ S[:, kept]
-        v_next = V[:, m].copy()
-        V[:, :keep] = Y
-        V[:, keep] = v_next
-        V[:, keep + 1 :] = 0.0
-        T[:] = 0.0
-        T[np.arange(keep), np.arange(keep)] = theta[kept]
-        T[keep, :keep] = T[:keep, keep] = beta * S[m - 1, kept]
-        j0 = keep
-        n_restarts += 1
-    vectors = V[:, :m] @ S[:, sel]
-    return LanczosResult(
-        eigenvalues=theta[sel].copy(),
-        eigenvectors=vectors,
-        residuals=residuals[sel].copy(),
-        n_matvec=n_matvec,
-        n_restarts=n_restarts,
-        converged=converged,
-    )
-
-
-def _random_orthogonal(rng: np.random.Generator, basis: np.ndarray) -> np.ndarray:
-    """A random unit vector orthogonal to the orthonormal columns of ``basis``."""
-    w = rng.standard_normal(basis.shape[0])
-    for _ in range(2):
-        w -= basis @ (basis.T @ w)
-    return w / np.linalg.norm(w)
+    check_every = check_int(check_every, "check_every", low=1)
+    if tol_check is None:
+        tol_check = max(tol, 1e-4)
+    tol_check = check_positive_float(tol_check, "tol_check")
+    return m, keep, tol, max_restarts, check_every, tol_check
 
 
 # --------------------------------------------------------------------------------------------
@@ -270,6 +295,7 @@ def lanczos_tridiag(
     num_probes: int = 1,
     seed: int | np.random.Generator = 0,
     reorthogonalize: bool = True,
+    block_size: int = 1,
 ) -> TridiagResult:
     """Lanczos tridiagonalisation from several starting vectors at once (one block matvec a step).
 
@@ -277,7 +303,9 @@ def lanczos_tridiag(
     ``beta_j v_{j+1} = A v_j - alpha_j v_j - beta_{j-1} v_{j-1}``, ``v_1 = z_i / ||z_i||``, runs
     ``m = num_iter`` steps; the ``p`` recurrences advance together so that each step costs one
     block product ``A [v^(1) ... v^(p)]``. With ``reorthogonalize=True`` each new vector is
-    orthogonalised twice against its own basis (memory ``p * m * n`` floats).
+    orthogonalised twice against its own basis. Probes are streamed in blocks of ``block_size``
+    recurrences (default 1: one probe at a time), so the basis takes ``block_size * m * n``
+    floats, not ``p * m * n``; the results do not depend on ``block_size`` beyond rounding.
 
     Parameters
     ----------
@@ -293,6 +321,10 @@ def lanczos_tridiag(
         Randomness of the Rademacher starting vectors.
     reorthogonalize : bool
         Full reorthogonalisation (default True; PyHessian and Ghorbani et al. 2019 do the same).
+    block_size : int
+        Probes advanced together with one block product per step (default 1). A block saves
+        Python overhead for cheap operators; for autodiff Hessians a loop of single products was
+        measured faster than batched ones (``benchmarks/run_all.py``) and needs less memory.
 
     Returns
     -------
@@ -322,22 +354,37 @@ def lanczos_tridiag(
         if not np.all(np.isfinite(Z)):
             raise ValueError("start contains NaN or inf: need finite starting vectors")
         p = Z.shape[1]
+    block_size = check_int(block_size, "block_size", low=1)
     norms = np.linalg.norm(Z, axis=0)
     if np.any(norms == 0):
         raise ValueError("start has a zero column: every starting vector must be nonzero")
-    Qcur = (Z / norms).T.copy()  # (p, n)
+    alphas = np.zeros((p, m))
+    betas = np.zeros((p, max(m - 1, 0)))
+    n_matvec = 0
+    for b in range(0, p, block_size):
+        cols = slice(b, min(p, b + block_size))
+        a_blk, b_blk = _tridiag_block(op, Z[:, cols] / norms[cols], m, reorthogonalize)
+        alphas[cols], betas[cols] = a_blk, b_blk
+        n_matvec += a_blk.shape[0] * m
+    return TridiagResult(alphas=alphas, betas=betas, start_norms=norms, n_matvec=n_matvec)
+
+
+def _tridiag_block(
+    op: LinearOperator, Zn: np.ndarray, m: int, reorthogonalize: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Lanczos recurrences of the unit columns of ``Zn`` (n, p), advanced together."""
+    n, p = Zn.shape
+    Qcur = Zn.T.copy()  # (p, n)
     basis = np.zeros((p, m, n)) if reorthogonalize else None
     alphas = np.zeros((p, m))
     betas = np.zeros((p, max(m - 1, 0)))
     Qprev = np.zeros_like(Qcur)
     beta_prev = np.zeros(p)
     alive = np.ones(p, dtype=bool)
-    n_matvec = 0
     for j in range(m):
         if basis is not None:
             basis[:, j, :] = Qcur
         W = matmat(op, Qcur.T).T  # (p, n)
-        n_matvec += p
         w_norm = np.linalg.norm(W, axis=1)
         alpha = np.einsum("pn,pn->p", Qcur, W)
         W -= alpha[:, None] * Qcur + beta_prev[:, None] * Qprev
@@ -360,7 +407,7 @@ def lanczos_tridiag(
         safe = np.where(alive, beta, 1.0)
         Qcur = np.where(alive[:, None], W / safe[:, None], 0.0)
         beta_prev = beta
-    return TridiagResult(alphas=alphas, betas=betas, start_norms=norms, n_matvec=n_matvec)
+    return alphas, betas
 
 
 @dataclass(frozen=True)
@@ -488,6 +535,12 @@ def slq_density(
     58(1):34-65, 2016, Sec. 3.2.
     """
     sigma = check_positive_float(sigma, "sigma")
+    _validate_grid(grid)
+    quad = slq_quadrature(A, num_probes=num_probes, num_iter=num_iter, seed=seed)
+    return _density_from_rules(quad, grid, sigma)
+
+
+def _validate_grid(grid: Any) -> None:
     if isinstance(grid, (int, np.integer)) and not isinstance(grid, bool):
         check_int(grid, "grid", low=2)
     else:
@@ -496,7 +549,12 @@ def slq_density(
             raise ValueError(f"grid has shape {g.shape}: need a 1-D array of points or an int >= 2")
         if not np.issubdtype(g.dtype, np.number) or not np.all(np.isfinite(g)):
             raise ValueError("grid must contain finite real numbers")
-    quad = slq_quadrature(A, num_probes=num_probes, num_iter=num_iter, seed=seed)
+
+
+def _density_from_rules(
+    quad: SLQQuadrature, grid: Any, sigma: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Gaussian-smoothed density of the quadrature rules (mean over probes)."""
     nodes = quad.nodes.reshape(-1)
     weights = quad.weights.reshape(-1) / quad.nodes.shape[0]
     if isinstance(grid, (int, np.integer)):

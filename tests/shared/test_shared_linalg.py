@@ -72,7 +72,13 @@ def test_lanczos_matches_eigh(spectrum: str, which: str) -> None:
     np.testing.assert_allclose(Y.T @ Y, np.eye(k), atol=1e-10)
     true_res = np.linalg.norm(A @ Y - Y * res.eigenvalues, axis=0)
     assert np.all(true_res <= 1e-10 * np.maximum(np.abs(res.eigenvalues), 1e-4 * scale) + 1e-12)
-    np.testing.assert_allclose(true_res, res.residuals, atol=1e-11 * scale)
+    # Reported residuals bound the true ones (the locked pairs of the copy check add a bound)...
+    assert np.all(true_res <= res.residuals + 1e-11 * scale)
+    # ... and equal them without the copy check (|beta_m e_m^T s_i| is exact in exact arithmetic).
+    plain = lanczos(A, k, which=which, tol=1e-10, seed=3, copy_check=False)
+    Yp = plain.eigenvectors
+    true_plain = np.linalg.norm(A @ Yp - Yp * plain.eigenvalues, axis=0)
+    np.testing.assert_allclose(true_plain, plain.residuals, atol=1e-11 * scale)
 
 
 def test_lanczos_full_basis_is_exact_and_accepts_sparse() -> None:
@@ -115,6 +121,111 @@ def test_lanczos_property_random_symmetric(n: int, data: st.DataObject, seed: in
     np.testing.assert_allclose(res.eigenvalues, ref, atol=1e-8 * np.abs(eig).max())
 
 
+def _psd_low_rank(n: int, rank: int, seed: int) -> np.ndarray:
+    B = np.random.default_rng(seed).standard_normal((n, rank)) / np.sqrt(n)
+    return B @ B.T
+
+
+def test_lanczos_null_space_smallest_converges() -> None:
+    # PSD of rank 300 in R^1000: eigenvalue 0 with multiplicity 700. Ritz values at zero must be
+    # accepted at the rounding floor 64 eps ||A|| (the old relative test never converged).
+    A = _psd_low_rank(1000, 300, seed=0)
+    op = CountingOperator(A)
+    res = lanczos(op, 3, which="smallest", tol=1e-8, seed=1)
+    assert res.converged and res.status == "converged"
+    scale = np.linalg.eigvalsh(A)[-1]
+    np.testing.assert_allclose(res.eigenvalues, 0.0, atol=1e-13 * scale)
+    assert res.n_matvec == op.count <= 400
+    Y = res.eigenvectors
+    assert np.linalg.norm(A @ Y) <= 1e-12 * scale
+    np.testing.assert_allclose(Y.T @ Y, np.eye(3), atol=1e-10)
+
+
+@pytest.mark.parametrize("which", ["largest", "smallest"])
+def test_lanczos_rank_deficient_k_larger_than_rank(which: str) -> None:
+    # rank 5, k = 8: five nonzero eigenvalues and three copies of 0 (largest), or eight zeros.
+    A = _psd_low_rank(400, 5, seed=2)
+    exact = np.linalg.eigvalsh(A)
+    ref = exact[-8:] if which == "largest" else exact[:8]
+    res = lanczos(A, 8, which=which, tol=1e-10, seed=3)
+    assert res.converged
+    np.testing.assert_allclose(res.eigenvalues, ref, atol=1e-12 * exact[-1])
+    assert res.n_matvec <= 60
+
+
+@pytest.mark.parametrize("diagonal", [False, True])
+def test_lanczos_triple_top_eigenvalue_returns_every_copy(diagonal: bool) -> None:
+    eig = np.concatenate([[5.0, 5.0, 5.0], np.linspace(0.0, 4.0, 297)])
+    A = np.diag(eig) if diagonal else matrix_with_spectrum(eig, seed=4)
+    for seed in range(3):
+        res = lanczos(A, 3, tol=1e-8, seed=seed)
+        assert res.converged
+        np.testing.assert_allclose(res.eigenvalues, 5.0, rtol=1e-10)
+        assert res.n_copy_checks >= 1
+
+
+def test_lanczos_copy_check_finds_copies_rounding_does_not() -> None:
+    # Null space of dimension 700 and k = 5 smallest: without the copy check the single Krylov
+    # sequence returns nonzero eigenvalues in place of missing zeros; with it, five zeros.
+    A = _psd_low_rank(1000, 300, seed=6)
+    scale = np.linalg.eigvalsh(A)[-1]
+    plain = lanczos(A, 5, which="smallest", tol=1e-8, seed=1, copy_check=False)
+    assert plain.eigenvalues[-1] > 1e-3 * scale  # the failure mode the check exists for
+    res = lanczos(A, 5, which="smallest", tol=1e-8, seed=1)
+    assert res.converged and res.n_copy_checks >= 2
+    np.testing.assert_allclose(res.eigenvalues, 0.0, atol=1e-13 * scale)
+
+
+@pytest.mark.parametrize("case", ["indefinite", "triple_top", "null_space"])
+def test_lanczos_is_scale_invariant(case: str) -> None:
+    # Every test is relative to the running ||A|| estimate. Scaling by 2^{+-40} (~1e+-12) is exact
+    # in floating point: identical matvec counts and eigenvalues scaled exactly. Scaling by
+    # 1e+-12 adds one rounding per entry: the same relative answers, matvec counts within 3%.
+    if case == "indefinite":
+        A, k, which = matrix_with_spectrum(np.linspace(-3.0, 2.0, 300), seed=7), 4, "smallest"
+    elif case == "triple_top":
+        eig = np.concatenate([[2.0, 2.0, 2.0], np.linspace(-1.0, 1.0, 297)])
+        A, k, which = matrix_with_spectrum(eig, seed=8), 3, "largest"
+    else:
+        A, k, which = _psd_low_rank(600, 200, seed=9), 3, "smallest"
+    ref = lanczos(A, k, which=which, tol=1e-9, seed=2)
+    assert ref.converged
+    scale = np.abs(np.linalg.eigvalsh(A)).max()
+    for c in (2.0**-40, 2.0**40, 1e-12, 1e12):
+        op = CountingOperator(A)
+        scaled = LinearOperator(
+            A.shape, matvec=lambda x, op=op, c=c: c * op.matvec(x), dtype=np.float64
+        )
+        res = lanczos(scaled, k, which=which, tol=1e-9, seed=2)
+        assert res.converged and res.n_matvec == op.count
+        if np.log2(c).is_integer():
+            assert res.n_matvec == ref.n_matvec
+            np.testing.assert_array_equal(res.eigenvalues, c * ref.eigenvalues)
+        else:
+            assert abs(res.n_matvec - ref.n_matvec) <= 0.03 * ref.n_matvec
+            np.testing.assert_allclose(res.eigenvalues / c, ref.eigenvalues, atol=1e-12 * scale)
+
+
+def test_lanczos_exits_early_on_an_easy_spectrum() -> None:
+    # lambda_max of a 1/i spectrum to 1e-8: convergence is tested every step, so the run stops
+    # long before the 30-vector basis is full (ARPACK's eigsh needs 21 products here).
+    A = matrix_with_spectrum(1.0 / np.arange(1, 1001), seed=10)
+    op = CountingOperator(A)
+    res = lanczos(op, 1, tol=1e-8, seed=1)
+    assert res.converged and res.n_restarts == 0
+    assert res.eigenvalues[0] == pytest.approx(1.0, rel=1e-12)
+    assert op.count <= 15
+    sparse_checks = lanczos(A, 1, tol=1e-8, seed=1, check_every=5)
+    assert sparse_checks.n_matvec % 5 == 0 and sparse_checks.n_matvec >= res.n_matvec
+
+
+def test_lanczos_reports_non_convergence_with_a_reason() -> None:
+    A = matrix_with_spectrum(np.linspace(0.0, 1.0, 400), seed=11)
+    res = lanczos(A, 5, tol=1e-12, seed=0, max_restarts=1)
+    assert not res.converged
+    assert res.status.startswith("max_restarts")
+
+
 @pytest.mark.parametrize(
     ("kwargs", "exc", "match"),
     [
@@ -127,6 +238,8 @@ def test_lanczos_property_random_symmetric(n: int, data: st.DataObject, seed: in
         ({"k": 2, "tol": -1.0}, ValueError, r"tol=-1.0 is not allowed: need tol > 0"),
         ({"k": 2, "seed": None}, TypeError, r"seed=None is not allowed"),
         ({"k": 2, "seed": -3}, ValueError, r"seed=-3 is not allowed"),
+        ({"k": 2, "check_every": 0}, ValueError, r"check_every=0 is not allowed: need 1 <="),
+        ({"k": 2, "tol_check": 0.0}, ValueError, r"tol_check=0.0 is not allowed: need tol_"),
     ],
 )
 def test_lanczos_bad_input(kwargs: dict, exc: type, match: str) -> None:
@@ -388,3 +501,17 @@ def test_cg_property_spd(n: int, seed: int, dtype: str) -> None:
     assert res.converged
     x = np.linalg.solve(A.astype(np.float64), b.astype(np.float64))
     np.testing.assert_allclose(res.x, x, rtol=1e-7, atol=1e-9)
+
+
+def test_lanczos_tridiag_streams_probes_with_the_same_answer() -> None:
+    # One probe at a time (default, memory m * n) or all together: same recurrences to rounding.
+    A = matrix_with_spectrum(np.linspace(-1.0, 3.0, 200), seed=12)
+    one = lanczos_tridiag(A, 30, num_probes=5, seed=2)
+    blk = lanczos_tridiag(A, 30, num_probes=5, seed=2, block_size=5)
+    two = lanczos_tridiag(A, 30, num_probes=5, seed=2, block_size=2)
+    for other in (blk, two):
+        np.testing.assert_allclose(other.alphas, one.alphas, atol=1e-12)
+        np.testing.assert_allclose(other.betas, one.betas, atol=1e-12)
+        assert other.n_matvec == one.n_matvec == 150
+    with pytest.raises(ValueError, match=r"block_size=0 is not allowed: need 1 <= block_size"):
+        lanczos_tridiag(A, 5, block_size=0)
