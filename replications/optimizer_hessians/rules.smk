@@ -3,8 +3,8 @@
 # workflow_modules, params_file, bench, logf, PY, SCALE and CONFIG_HASH.
 
 OH = "optimizer_hessians"
-OH_RES = f"results/{OH}"
-OH_FIG = f"figures/{OH}"
+OH_RES = res(OH)
+OH_FIG = fig(OH)
 OH_EXPERIMENTS = ["sgd_too_high", "sgd_eta_star", "momentum", "adam"]
 OH_CODE = [f"replications/{OH}/experiment.py"] + workflow_modules("cli", "io", "runtime", "validation")
 
