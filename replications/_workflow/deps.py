@@ -116,3 +116,34 @@ def code_inputs(scripts: str | Path | Iterable[str | Path], root: Path = REPO_RO
             raise FileNotFoundError(f"code_inputs: script {script} does not exist")
         files |= _closure(p.resolve(), root)
     return sorted(f.relative_to(root).as_posix() for f in files)
+
+
+ACCELERATED = ("torch", "jax")
+
+
+def uses_accelerator(scripts: str | Path | Iterable[str | Path], root: Path = REPO_ROOT) -> bool:
+    """Whether the scripts (or a project module they import) import torch or jax.
+
+    Such a step runs on the configured device: the device is one of its params (changing it
+    reruns the step) and its code must read it (``runtime.configured_device()``).
+    """
+    for rel in code_inputs(scripts, root):
+        tree = ast.parse((Path(root) / rel).read_text())
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and not node.level:
+                names = [node.module or ""]
+            if any(n.split(".")[0] in ACCELERATED for n in names):
+                return True
+    return False
+
+
+def reads_device(scripts: str | Path | Iterable[str | Path], root: Path = REPO_ROOT) -> bool:
+    """Whether the scripts' code calls ``configured_device`` (the build's device contract)."""
+    return any(
+        "configured_device(" in (Path(root) / rel).read_text()
+        for rel in code_inputs(scripts, root)
+        if not rel.endswith("_workflow/runtime.py")
+    )

@@ -238,55 +238,65 @@ def measure(name, inputs, script="scripts/measure_claims.py", output="measuremen
     return out
 
 
-def plot(name, figures, script=None, *, inputs, args="", step=None, compute_benchmark=None,
-         wildcard="figure"):
-    """A plot rule writing ``<figure>.png`` / ``.pdf`` / ``.json`` for each figure name.
+def plot(name, figures, script=None, *, inputs, args=None, compute_benchmark=None):
+    """One plot rule ``<name>_plot_<figure>`` per figure: ``<figure>.png`` / ``.pdf`` / ``.json``.
 
-    Several figure names make one rule with a ``{figure}`` wildcard (the script gets
-    ``--figure <name>`` unless ``args`` says otherwise). The PNG goes into the HTML report
-    under the replication, captioned with the claims it supports and their verdicts.
+    Parameters
+    ----------
+    figures : str or list of str
+        Figure names. One name: the script defaults to ``scripts/plot_<name>.py``. Several
+        names share ``script`` and each job gets ``--figure <name>`` unless ``args`` says
+        otherwise.
+    inputs : dict
+        key -> path (or list of paths) the script reads.
+    args : str or callable, optional
+        Extra arguments, or a function of the figure name returning them.
+    compute_benchmark : str, optional
+        Benchmark name of the compute step (its runtime goes in the figure's sidecar).
+
+    The PNG goes into the HTML report under the replication, captioned with the claims it
+    supports and their verdicts.
     """
     figures = [figures] if isinstance(figures, str) else list(figures)
     many = len(figures) > 1
-    stem = f"{{{wildcard}}}" if many else figures[0]
-    step = step or ("plot" if many else f"plot_{figures[0]}")
-    script = _script(name, script or ("scripts/plot_figures.py" if many else
-                                      f"scripts/plot_{figures[0]}.py"))
+    if script is None and many:
+        raise ValueError(f"plot({name!r}, {figures}): several figures need a script= argument")
+    script = _script(name, script or f"scripts/plot_{figures[0]}.py")
     ins = _resolve_inputs(name, inputs)
-    cmd = "{PY} {input.script}"
-    if many and "{wildcards." not in args:
-        cmd += f" --{wildcard} {{wildcards.{wildcard}}}"
-    cmd += f" {_args(ins, 'input')}"
-    if compute_benchmark:
-        cmd += f" --compute-benchmark {bench(name, compute_benchmark)}"
-    cmd += f" --config-hash {CONFIG_HASH} --out {{output.png}} {args} > {{log}} 2>&1"
-    rc = cost(name, f"{name}_{step}")
-    caption = str(ROOT / res(name, "captions", f"{stem}.rst"))
-    wc = {wildcard: "|".join(figures)} if many else {}
-    log_stem = f"plot_{stem}" if many else step
+    code = code_of(script)
+    device = device_param(script)
+    out = []
+    for stem in figures:
+        extra = args(stem) if callable(args) else (args or (f"--figure {stem}" if many else ""))
+        cmd = f"{{PY}} {{input.script}} {_args(ins, 'input')}"
+        if compute_benchmark:
+            cmd += f" --compute-benchmark {bench(name, compute_benchmark)}"
+        cmd += f" --config-hash {CONFIG_HASH} --out {{output.png}} {extra} > {{log}} 2>&1"
+        rule_name = f"{name}_plot_{stem}"
+        rc = cost(name, rule_name)
+        caption = str(ROOT / res(name, "captions", f"{stem}.rst"))
 
-    rule:
-        name: f"{name}_{step}"
-        input:
-            script=script,
-            **ins,
-            code=code_of(script),
-        output:
-            png=report(fig(name, f"{stem}.png"), category=name, caption=caption,
-                       labels={"replication": name, "figure": stem}),
-            pdf=fig(name, f"{stem}.pdf"),
-            sidecar=fig(name, f"{stem}.json"),
-        wildcard_constraints:
-            **wc,
-        params:
-            device=device_param(script),
-        log:
-            logf(name, log_stem),
-        benchmark:
-            bench(name, log_stem)
-        resources:
-            **rc,
-        shell:
-            cmd
+        rule:
+            name: rule_name
+            input:
+                script=script,
+                **ins,
+                code=code,
+            output:
+                png=report(fig(name, f"{stem}.png"), category=name, caption=caption,
+                           labels={"replication": name, "figure": stem}),
+                pdf=fig(name, f"{stem}.pdf"),
+                sidecar=fig(name, f"{stem}.json"),
+            params:
+                device=device,
+            log:
+                logf(name, f"plot_{stem}"),
+            benchmark:
+                bench(name, f"plot_{stem}")
+            resources:
+                **rc,
+            shell:
+                cmd
 
-    return [fig(name, f"{f}.png") for f in figures]
+        out.append(fig(name, f"{stem}.png"))
+    return out

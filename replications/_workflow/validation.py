@@ -46,9 +46,19 @@ def _explain(error: jsonschema.ValidationError, root: str) -> str:
     if v == "const":
         return f"{where} = {error.instance!r} is not allowed; expected {error.validator_value!r}"
     if v == "type":
+        hint = ""
+        if isinstance(error.instance, str):
+            try:
+                float(error.instance)
+                hint = (
+                    f" (YAML reads {error.instance} as a string: write it with a dot and a "
+                    "signed exponent, e.g. 1.0e-6)"
+                )
+            except ValueError:
+                pass
         return (
             f"{where} = {error.instance!r} has type {type(error.instance).__name__}; "
-            f"expected {error.validator_value}"
+            f"expected {error.validator_value}{hint}"
         )
     if v == "required":
         return f"{where}: {error.message}"
