@@ -200,8 +200,9 @@ def test_changing_the_device_reruns_only_accelerated_steps(repo):
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGHUP], ids=["SIGKILL", "SIGHUP"])
 def test_killed_snakemake_resumes_with_the_same_command(repo, sig):
     root, baseline = repo
-    proc = smk(root, "figures/all", "--forcerun", f"{NAME}_trajectories", "--cores", "1",
-               wait=False)
+    proc = smk(
+        root, "figures/all", "--forcerun", f"{NAME}_trajectories", "--cores", "1", wait=False
+    )
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and not list((root / ".snakemake" / "locks").glob("*")):
         time.sleep(0.05)
@@ -223,11 +224,18 @@ def test_half_made_venv_is_rebuilt(tmp_path):
     (tmp_path / "pyproject.toml").write_text(
         '[project]\nname = "tiny"\nversion = "0"\n[tool.setuptools]\npy-modules = []\n'
     )
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", ".venv"], cwd=tmp_path,
-                   check=True)
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", ".venv"], cwd=tmp_path, check=True
+    )
     env = {**os.environ, "PIP_NO_INDEX": "1"}
-    out = subprocess.run(["make", "install", f"PYTHON={sys.base_prefix}/bin/python3"],
-                         cwd=tmp_path, capture_output=True, text=True, env=env, timeout=600)
+    out = subprocess.run(
+        ["make", "install", f"PYTHON={sys.base_prefix}/bin/python3"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
     text = out.stdout + out.stderr
     assert ".venv is incomplete" in text, text[-2000:]
     assert (tmp_path / ".venv" / ".installed").exists() or "pip" in text
@@ -244,8 +252,13 @@ def test_python_without_ensurepip_gets_the_one_line_fix(tmp_path):
     (tmp_path / "Makefile").write_text((REPO_ROOT / "Makefile").read_text())
     (tmp_path / "requirements.lock").write_text("")
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "tiny"\nversion = "0"\n')
-    out = subprocess.run(["make", "install", f"PYTHON={fake}"], cwd=tmp_path,
-                         capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        ["make", "install", f"PYTHON={fake}"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode != 0
     assert "has no ensurepip" in out.stdout + out.stderr
     assert not (tmp_path / ".venv").exists()
