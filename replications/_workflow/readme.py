@@ -146,6 +146,13 @@ def sync_readme(readme: Path, claims_json: dict) -> bool:
     return True
 
 
+def _rst(text: str) -> str:
+    """Escape reStructuredText markup characters in free text."""
+    for ch in "\\`*|_":
+        text = text.replace(ch, "\\" + ch)
+    return " ".join(text.split())
+
+
 def figure_caption(claims_json: dict, stem: str) -> str:
     """reStructuredText caption of figure ``stem``: the claims it supports and their verdicts."""
     rows = [
@@ -161,5 +168,5 @@ def figure_caption(claims_json: dict, stem: str) -> str:
             tag += f", superseded by {c['superseded_by']}"
         elif c["origin"] != "paper":
             tag += f", origin {c['origin']}"
-        lines.append(f"- ``{c['id']}``: {tag}. {c['statement']}")
+        lines.append(f"- ``{c['id']}``: {tag}. {_rst(c['statement'])}")
     return "\n".join(lines) + "\n"
