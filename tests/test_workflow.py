@@ -57,7 +57,8 @@ def test_rules_files_do_not_share_global_names():
     # Every rules file is included into one namespace: a name defined twice silently takes
     # the last file's value inside the other file's input functions.
     seen: dict[str, str] = {}
-    for path in sorted((REPO_ROOT / "replications").glob("*/rules*.smk")):
+    paths = [REPO_ROOT / "Snakefile", *sorted((REPO_ROOT / "replications").glob("*/*.smk"))]
+    for path in paths:
         for line in path.read_text().splitlines():
             m = re.match(r"(?:def\s+(\w+)|([A-Za-z_]\w*)\s*=)", line)
             if not m:
