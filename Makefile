@@ -1,5 +1,5 @@
 # Two commands do everything: `make test` and `make figures`. Both create .venv on first use
-# and reinstall only when requirements.lock or pyproject.toml change.
+# (and repair a half-made one) and reinstall only when requirements.lock or pyproject.toml change.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -8,10 +8,18 @@ STAMP := $(VENV)/.installed
 # Run the venv's tools without requiring the user to activate it.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: install figures test test-slow report lint lock bench clean-results
+.PHONY: install figures figures-paper test test-slow report lint lock bench clean-results \
+	new-replication conformance
 
 $(STAMP): requirements.lock pyproject.toml
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null || { \
+	  echo "error: '$(PYTHON)' is not Python 3.11 ($$($(PYTHON) -V 2>&1)); this project needs 3.11: make PYTHON=/path/to/python3.11"; exit 1; }
+	@if [ -e $(VENV) ] && ! $(PY) -m pip --version >/dev/null 2>&1; then \
+	  echo "[setup] $(VENV) is incomplete (no working python or pip in it): rebuilding it"; rm -rf $(VENV); fi
+	@if [ ! -x $(PY) ]; then \
+	  $(PYTHON) -c 'import ensurepip' 2>/dev/null || { \
+	    echo "error: '$(PYTHON)' has no ensurepip, so 'python -m venv' cannot put pip in .venv. Fix: install the venv module (Debian/Ubuntu: sudo apt install python3.11-venv) or use another Python 3.11: make PYTHON=/path/to/python3.11"; exit 1; }; \
+	  $(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); echo "error: '$(PYTHON) -m venv $(VENV)' failed; removed the half-made $(VENV)"; exit 1; }; fi
 	$(PY) -m pip install --quiet --upgrade "pip>=24"
 	$(PY) -m pip install --quiet -r requirements.lock
 	$(PY) -m pip install --quiet --no-deps -e .
@@ -23,15 +31,28 @@ install: $(STAMP)
 figures: $(STAMP)
 	snakemake figures/all
 
-## The default (quick) test suite.
+## The paper scale of every replication that fits this machine (limit: PAPER_LIMIT_MIN minutes
+## on its cores, its memory, no GPU unless one is present); the others are listed, not run.
+## Select replications explicitly with REPLICATIONS=a,b (built whatever their cost).
+PAPER_LIMIT_MIN ?= 30
+REPLICATIONS ?=
+figures-paper: $(STAMP)
+	$(PY) -m replications._workflow.paper_plan --limit-minutes $(PAPER_LIMIT_MIN) \
+	  --replications "$(REPLICATIONS)" --run
+
+## The default (quick) test suite, with the conformance checks of every replication.
 test: $(STAMP)
 	$(PY) -m pytest
 
-## Everything, including tests marked slow.
+## Everything, including tests marked slow (fault injection, resume, paper scale).
 test-slow: $(STAMP)
 	$(PY) -m pytest -m "slow or not slow"
 
-## Snakemake's HTML report (figures, runtimes, provenance).
+## Only the conformance suite (every folder under replications/).
+conformance: $(STAMP)
+	$(PY) -m pytest tests/test_conformance.py
+
+## Snakemake's HTML report: every figure, grouped by replication, captioned with its claims.
 report: $(STAMP)
 	snakemake figures/all
 	snakemake figures/all --report figures/report.html
@@ -39,6 +60,11 @@ report: $(STAMP)
 lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+
+## A new replication that builds and passes its tests at once: make new-replication NAME=x
+new-replication: $(STAMP)
+	@test -n "$(NAME)" || { echo "usage: make new-replication NAME=<name> (lower-case letters, digits, underscores)"; exit 2; }
+	$(PY) -m replications._workflow.new_replication "$(NAME)"
 
 ## Benchmarks of the shared core against its peers, side by side (results/benchmarks/core.md).
 ## Needs the peers: `.venv/bin/pip install -e ".[bench]"` (a missing peer is skipped, with a line).

@@ -14,6 +14,7 @@ from replications._workflow.validation import (
     check_claim_seeds,
     load_ledger,
     load_params,
+    params_files,
     seeds_in_params,
     validate_config,
 )
@@ -238,7 +239,7 @@ def test_claim_seeds_must_be_used_by_params(tmp_path):
 @pytest.mark.parametrize("folder", REPLICATION_DIRS, ids=lambda p: p.name)
 def test_every_ledger_names_only_seeds_its_params_use(folder):
     ledger = load_ledger(folder / "claims.yaml")
-    params = sorted(folder.glob("params*.yaml"))
+    params = params_files(folder)
     check_claim_seeds(
         ledger,
         {s: [load_params(p, s) for p in params] for s in ("default", "paper")},

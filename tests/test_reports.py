@@ -120,19 +120,16 @@ def test_headline_counts_paper_claims_only(toy):
 
 
 def test_claims_report_separates_origins_and_strikes_superseded(toy, tmp_path):
-    root, out = toy
+    root, _out = toy
     report = root / "figures" / "CLAIMS.md"
-    (root / "bench" / "toy").mkdir(parents=True)
-    assert (
-        claims_report.main(
-            ["--claims", str(out), "--benchmarks-root", str(root / "bench"), "--out", str(report)]
-        )
-        == 0
-    )
+    args = ["--replications", "toy", "--figures-root", str(root / "figures")]
+    args += ["--results-root", str(root / "results"), "--out", str(report)]
+    assert claims_report.main(args) == 0
     text = report.read_text()
     summary = next(line for line in text.splitlines() if line.startswith("| [toy]"))
     # paper claims 4: confirmed 2, partial 0, refuted 0, inconclusive 1, non-discriminating 1
-    assert "| 4 | 2 | 0 | 0 | 1 | 1 | 0 | 3/4 |" in summary
+    # built at: no manifest, so the commit is unknown; then the headline counts.
+    assert "| `unknown` | 4 | 2 | 0 | 0 | 1 | 1 | 0 | 3/4 |" in summary
     assert "### Secondary claims" in text and "### Our own checks" in text
     assert "~~`miss`~~ | `miss-v2`" in text and "the first design measured a floor" in text
     assert "non-discriminating" in text

@@ -1,10 +1,9 @@
 """The Snakemake DAG: every replication is discovered and wired into figures/all."""
 
 import re
-import subprocess
-import sys
 
 from replications._workflow.validation import REPO_ROOT
+from tests.dryrun import dry_run_text
 
 REPLICATIONS = sorted(
     p.parent.name
@@ -14,15 +13,7 @@ REPLICATIONS = sorted(
 
 
 def dry_run(*extra: str) -> str:
-    out = subprocess.run(
-        [sys.executable, "-m", "snakemake", "-n", "figures/all", "--forceall", *extra],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
-    return out.stdout + out.stderr
+    return dry_run_text(*extra)
 
 
 def test_dag_lists_every_replication():
@@ -54,16 +45,20 @@ def test_replication_subset_builds_only_that_replication():
 
 def test_switching_scale_reruns_compute_rules():
     # Compute rules read params through a per-scale resolved file, so the scale is an input.
+    # The paper scale's outputs live beside the default's (results/paper, figures/paper).
     text = dry_run("--config", "scale=paper", "replications=[optimizer_hessians]")
-    assert "results/optimizer_hessians/params.paper.json" in text
+    assert "results/paper/optimizer_hessians/params.paper.json" in text
+    assert "figures/paper/optimizer_hessians/claims.json" in text
     assert "results/optimizer_hessians/params.default.json" not in text
+    assert " figures/optimizer_hessians/claims.json" not in text
 
 
 def test_rules_files_do_not_share_global_names():
     # Every rules file is included into one namespace: a name defined twice silently takes
     # the last file's value inside the other file's input functions.
     seen: dict[str, str] = {}
-    for path in sorted((REPO_ROOT / "replications").glob("*/rules*.smk")):
+    paths = [REPO_ROOT / "Snakefile", *sorted((REPO_ROOT / "replications").glob("*/*.smk"))]
+    for path in paths:
         for line in path.read_text().splitlines():
             m = re.match(r"(?:def\s+(\w+)|([A-Za-z_]\w*)\s*=)", line)
             if not m:

@@ -5,7 +5,6 @@ Plot scripts only read numbers and draw; this module writes the files.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -51,9 +50,9 @@ def save_figure(
 
     The PNG and PDF embed git commit, config hash and seed in their metadata; neither embeds a
     date, so rebuilding the same commit gives the same bytes. The sidecar JSON adds package
-    versions, the input files, and runtimes (compute job from its benchmark file, rendering).
+    versions, the input files and the compute job's benchmark file (runtimes live there: a
+    wall-clock time in the sidecar would make its bytes differ between identical builds).
     """
-    t0 = time.monotonic()
     png_path = Path(png_path)
     commit = git_commit()
     desc = f"hessian-replications/{replication}; commit {commit}; config {config_hash}; seed {seed}"
@@ -83,10 +82,8 @@ def save_figure(
         "seed": seed,
         "sources": sources,
         "packages": package_versions(),
-        "runtime_s": {
-            "compute": read_benchmark_seconds(compute_benchmark),
-            "render": round(time.monotonic() - t0, 3),
-        },
+        # Runtimes stay in the benchmark files (wall-clock times are not reproducible bytes).
+        "compute_benchmark": str(compute_benchmark) if compute_benchmark else None,
         **(dict(extra) if extra else {}),
     }
     write_json(png_path.with_suffix(".json"), sidecar)

@@ -16,22 +16,49 @@ from replications._workflow.validation import REPO_ROOT
 DEFAULT_PACKAGES = ("numpy", "scipy", "torch", "jax", "cvxpy", "matplotlib", "snakemake")
 
 
+def _dirty_hash(repo: Path) -> str | None:
+    """Short sha256 of the uncommitted changes (tracked diff and untracked files), or None.
+
+    Markdown files are left out: the build itself rewrites the generated blocks of the
+    replication READMEs, and documentation does not change any output.
+    """
+    diff = subprocess.run(
+        ["git", "diff", "HEAD", "--binary", "--", ".", ":(exclude)*.md"],
+        cwd=repo,
+        capture_output=True,
+        check=True,
+    ).stdout
+    untracked = subprocess.run(
+        ["git", "ls-files", "--others", "--exclude-standard", "-z", "--", ".", ":(exclude)*.md"],
+        cwd=repo,
+        capture_output=True,
+        check=True,
+    ).stdout
+    if not diff and not untracked:
+        return None
+    h = hashlib.sha256(diff)
+    for name in sorted(n for n in untracked.split(b"\0") if n):
+        h.update(name)
+        path = Path(repo) / name.decode()
+        if path.is_file():
+            h.update(path.read_bytes())
+    return h.hexdigest()[:12]
+
+
 def git_commit(repo: str | Path = REPO_ROOT) -> str:
-    """The checked-out commit, ``-dirty`` if tracked files differ, ``unknown`` outside git."""
+    """The checked-out commit; ``<sha>+dirty.<hash>`` with uncommitted changes; ``unknown``.
+
+    Untracked files count (a new replication not yet committed is dirty); the hash identifies
+    the uncommitted changes, so two dirty builds from different edits are told apart.
+    """
     try:
         sha = subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, check=True
         ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=repo,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
+        dirty = _dirty_hash(Path(repo))
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
-    return f"{sha}-dirty" if dirty else sha
+    return f"{sha}+dirty.{dirty}" if dirty else sha
 
 
 def config_hash(*parts: Mapping[str, Any]) -> str:

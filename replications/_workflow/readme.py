@@ -144,3 +144,29 @@ def sync_readme(readme: Path, claims_json: dict) -> bool:
     tmp.write_text(new)
     tmp.replace(readme)
     return True
+
+
+def _rst(text: str) -> str:
+    """Escape reStructuredText markup characters in free text."""
+    for ch in "\\`*|_":
+        text = text.replace(ch, "\\" + ch)
+    return " ".join(text.split())
+
+
+def figure_caption(claims_json: dict, stem: str) -> str:
+    """reStructuredText caption of figure ``stem``: the claims it supports and their verdicts."""
+    rows = [
+        c for c in claims_json["claims"] if any(Path(f).stem == stem for f in c.get("figures", []))
+    ]
+    head = f"**{stem}** ({claims_json['replication']}, scale {claims_json['scale']})."
+    if not rows:
+        return head + " No claim of the ledger links to this figure.\n"
+    lines = [head, "", "Claims this figure supports:", ""]
+    for c in rows:
+        tag = c["verdict"]
+        if c.get("superseded_by"):
+            tag += f", superseded by {c['superseded_by']}"
+        elif c["origin"] != "paper":
+            tag += f", origin {c['origin']}"
+        lines.append(f"- ``{c['id']}``: {tag}. {_rst(c['statement'])}")
+    return "\n".join(lines) + "\n"

@@ -7,6 +7,7 @@ typo fails before any job runs instead of deep inside a script.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -45,9 +46,19 @@ def _explain(error: jsonschema.ValidationError, root: str) -> str:
     if v == "const":
         return f"{where} = {error.instance!r} is not allowed; expected {error.validator_value!r}"
     if v == "type":
+        hint = ""
+        if isinstance(error.instance, str):
+            try:
+                float(error.instance)
+                hint = (
+                    f" (YAML reads {error.instance} as a string: write it with a dot and a "
+                    "signed exponent, e.g. 1.0e-6)"
+                )
+            except ValueError:
+                pass
         return (
             f"{where} = {error.instance!r} has type {type(error.instance).__name__}; "
-            f"expected {error.validator_value}"
+            f"expected {error.validator_value}{hint}"
         )
     if v == "required":
         return f"{where}: {error.message}"
@@ -116,6 +127,20 @@ def validate_config(config: Mapping, available: Iterable[str]) -> dict:
     return json.loads(json.dumps(dict(config)))
 
 
+def check_yaml_syntax(path: str | Path) -> None:
+    """Raise :class:`ConfigError` with the file, line and column of a YAML syntax error."""
+    path = Path(path)
+    try:
+        yaml.safe_load(path.read_text())
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        problem = " ".join(x for x in (exc.context, exc.problem) if x)
+        raise ConfigError(f"{where}: YAML syntax error: {problem}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: YAML syntax error: {exc}") from None
+
+
 def load_yaml(path: str | Path) -> Any:
     """Read a YAML (or, by suffix, JSON) file, naming the file in any parse error."""
     path = Path(path)
@@ -125,10 +150,71 @@ def load_yaml(path: str | Path) -> Any:
             return json.loads(path.read_text())
         except json.JSONDecodeError as exc:
             raise ConfigError(f"{path}: not valid JSON: {exc}") from exc
+    check_yaml_syntax(path)
+    return yaml.safe_load(path.read_text())
+
+
+PARAMS_FILE = re.compile(r"^params(_[a-z0-9_]+)?\.yaml$")
+
+
+def params_files(folder: str | Path) -> list[Path]:
+    """A replication's params files: ``params.yaml`` and part files ``params_<part>.yaml``."""
+    return sorted(p for p in Path(folder).glob("params*.yaml") if PARAMS_FILE.match(p.name))
+
+
+def params_schema_path(params_path: str | Path) -> Path:
+    """The JSON schema (in YAML) of a params file: ``params.yaml`` -> ``params.schema.yaml``."""
+    p = Path(params_path)
+    return p.with_name(p.stem + ".schema.yaml")
+
+
+def display_path(path: str | Path) -> str:
+    """``path`` relative to the repository when it lies inside it (for messages)."""
+    p = Path(path)
     try:
-        return yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+        return p.resolve().relative_to(REPO_ROOT).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def validate_params(params_path: str | Path) -> dict[str, dict]:
+    """Resolve a params file at both scales and check each against its schema.
+
+    Returns
+    -------
+    dict
+        ``{scale: resolved params}``.
+
+    Raises
+    ------
+    ConfigError
+        Naming the file, the scale, the key (dotted path), the bad value and what is allowed;
+        or that the schema file is missing.
+    """
+    params_path = Path(params_path)
+    schema_path = params_schema_path(params_path)
+    if not schema_path.exists():
+        raise ConfigError(
+            f"{display_path(params_path)}: no schema {schema_path.name} beside it; every params "
+            "file has one (types, ranges, required keys; see README 'Adding a replication')"
+        )
+    schema = load_yaml(schema_path)
+    try:
+        jsonschema.Draft202012Validator.check_schema(schema)
+    except jsonschema.SchemaError as exc:
+        raise ConfigError(f"{schema_path}: not a valid JSON schema: {exc.message}") from None
+    out = {}
+    for scale in SCALES:
+        resolved = load_params(params_path, scale)
+        try:
+            validate(resolved, schema, "params")
+        except ConfigError as exc:
+            raise ConfigError(
+                f"{display_path(params_path)} (scale {scale}, schema {schema_path.name}): "
+                f"{str(exc).split(':', 1)[1].strip()}"
+            ) from None
+        out[scale] = resolved
+    return out
 
 
 def ledger_files(path: str | Path) -> list[Path]:

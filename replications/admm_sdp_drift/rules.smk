@@ -3,8 +3,8 @@
 # workflow_modules, params_file, bench, logf, PY, SCALE and CONFIG_HASH.
 
 ASD = "admm_sdp_drift"
-ASD_RES = f"results/{ASD}"
-ASD_FIG = f"figures/{ASD}"
+ASD_RES = res(ASD)
+ASD_FIG = fig(ASD)
 ASD_CODE = [
     f"replications/{ASD}/__init__.py",
     f"replications/{ASD}/instances.py",

@@ -4,8 +4,8 @@
 # params_file, bench, logf, PY, SCALE and CONFIG_HASH.
 
 CU = "curse_of_unrolling"
-CU_RES = f"results/{CU}"
-CU_FIG = f"figures/{CU}"
+CU_RES = res(CU)
+CU_FIG = fig(CU)
 CU_FIGURES = [
     "figure1",
     "theory_overlay",

@@ -3,8 +3,8 @@
 # shared_modules, workflow_modules, params_file, bench, logf, PY, SCALE and CONFIG_HASH.
 
 HH = "hunting_the_hessian"
-HH_RES = f"results/{HH}"
-HH_FIG = f"figures/{HH}"
+HH_RES = res(HH)
+HH_FIG = fig(HH)
 OSGM_FIGS = ["osgm_curves", "osgm_solved", "osgm_quadratic", "osgm_stability", "osgm_stochastic"]
 OSGM_CODE = [
     f"replications/{HH}/osgm_problems.py",

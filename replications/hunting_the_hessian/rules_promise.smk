@@ -3,8 +3,8 @@
 # shared_modules, workflow_modules, params_file, bench, logf, PY, SCALE and CONFIG_HASH.
 
 HHP = "hunting_the_hessian"
-HHP_RES = f"results/{HHP}"
-HHP_FIG = f"figures/{HHP}"
+HHP_RES = res(HHP)
+HHP_FIG = fig(HHP)
 # params_promise.yaml resolved at the build scale (switching scale reruns the computes).
 HHP_PARAMS = params_file(HHP, "params_promise")
 HHP_EXPERIMENTS = [

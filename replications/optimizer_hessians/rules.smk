@@ -1,114 +1,45 @@
 # optimizer_hessians: the blog post "Understanding Optimisers Through Hessians".
-# Included by the top-level Snakefile, which provides register_replication, shared_modules,
-# workflow_modules, params_file, bench, logf, PY, SCALE and CONFIG_HASH.
+# Steps declared with the helpers of replications/_workflow/helpers.smk.
 
-OH = "optimizer_hessians"
-OH_RES = f"results/{OH}"
-OH_FIG = f"figures/{OH}"
 OH_EXPERIMENTS = ["sgd_too_high", "sgd_eta_star", "momentum", "adam"]
-OH_CODE = [f"replications/{OH}/experiment.py"] + workflow_modules("cli", "io", "runtime", "validation")
+OH_ARRAYS = {"out_npz": "{step}.npz", "out_json": "{step}.json"}
 
 register_replication(
-    OH,
-    figures=[f"{OH_FIG}/trajectory_{e}.png" for e in OH_EXPERIMENTS]
-    + [f"{OH_FIG}/rates_vs_eta.png", f"{OH_FIG}/eigen_decay.png"],
+    "optimizer_hessians",
+    figures=[f"trajectory_{e}" for e in OH_EXPERIMENTS] + ["rates_vs_eta", "eigen_decay"],
 )
 
+for _step in ("trajectories", "analysis"):
+    compute("optimizer_hessians", _step,
+            outputs={k: v.format(step=_step) for k, v in OH_ARRAYS.items()})
 
-rule optimizer_hessians_trajectories:
-    input:
-        script=f"replications/{OH}/scripts/compute_trajectories.py",
-        params=params_file(OH),
-        code=OH_CODE,
-    output:
-        npz=f"{OH_RES}/trajectories.npz",
-        json=f"{OH_RES}/trajectories.json",
-    log:
-        logf(OH, "trajectories"),
-    benchmark:
-        bench(OH, "trajectories")
-    shell:
-        "{PY} {input.script} --params {input.params} --scale {SCALE} "
-        "--out-npz {output.npz} --out-json {output.json} > {log} 2>&1"
+measure(
+    "optimizer_hessians",
+    inputs={
+        "trajectories": res("optimizer_hessians", "trajectories.json"),
+        "analysis": res("optimizer_hessians", "analysis.json"),
+    },
+)
 
+plot(
+    "optimizer_hessians",
+    [f"trajectory_{e}" for e in OH_EXPERIMENTS],
+    "scripts/plot_trajectory.py",
+    inputs={
+        "npz": res("optimizer_hessians", "trajectories.npz"),
+        "json": res("optimizer_hessians", "trajectories.json"),
+    },
+    args=lambda stem: f"--experiment {stem.removeprefix('trajectory_')}",
+    compute_benchmark="trajectories",
+)
 
-rule optimizer_hessians_analysis:
-    input:
-        script=f"replications/{OH}/scripts/compute_analysis.py",
-        params=params_file(OH),
-        code=OH_CODE,
-    output:
-        npz=f"{OH_RES}/analysis.npz",
-        json=f"{OH_RES}/analysis.json",
-    log:
-        logf(OH, "analysis"),
-    benchmark:
-        bench(OH, "analysis")
-    shell:
-        "{PY} {input.script} --params {input.params} --scale {SCALE} "
-        "--out-npz {output.npz} --out-json {output.json} > {log} 2>&1"
-
-
-rule optimizer_hessians_measure:
-    input:
-        script=f"replications/{OH}/scripts/measure_claims.py",
-        trajectories=f"{OH_RES}/trajectories.json",
-        analysis=f"{OH_RES}/analysis.json",
-        code=[f"replications/{OH}/experiment.py"],
-    output:
-        f"{OH_RES}/measurements.json",
-    log:
-        logf(OH, "measure"),
-    benchmark:
-        bench(OH, "measure")
-    shell:
-        "{PY} {input.script} --trajectories {input.trajectories} --analysis {input.analysis} "
-        "--out {output} > {log} 2>&1"
-
-
-rule optimizer_hessians_plot_trajectory:
-    input:
-        script=f"replications/{OH}/scripts/plot_trajectory.py",
-        npz=f"{OH_RES}/trajectories.npz",
-        json=f"{OH_RES}/trajectories.json",
-        style="shared/plotting.py",
-    output:
-        report(f"{OH_FIG}/trajectory_{{experiment}}.png", category=OH),
-        f"{OH_FIG}/trajectory_{{experiment}}.pdf",
-        f"{OH_FIG}/trajectory_{{experiment}}.json",
-    wildcard_constraints:
-        experiment="|".join(OH_EXPERIMENTS),
-    log:
-        logf(OH, "plot_trajectory_{experiment}"),
-    benchmark:
-        bench(OH, "plot_trajectory_{experiment}")
-    params:
-        compute_bench=bench(OH, "trajectories"),
-    shell:
-        "{PY} {input.script} --experiment {wildcards.experiment} --npz {input.npz} "
-        "--json {input.json} --config-hash {CONFIG_HASH} "
-        "--compute-benchmark {params.compute_bench} --out {output[0]} > {log} 2>&1"
-
-
-rule optimizer_hessians_plot_analysis:
-    input:
-        script=f"replications/{OH}/scripts/plot_{{figure}}.py",
-        npz=f"{OH_RES}/analysis.npz",
-        json=f"{OH_RES}/analysis.json",
-        style="shared/plotting.py",
-    output:
-        report(f"{OH_FIG}/{{figure}}.png", category=OH),
-        f"{OH_FIG}/{{figure}}.pdf",
-        f"{OH_FIG}/{{figure}}.json",
-    wildcard_constraints:
-        figure="rates_vs_eta|eigen_decay",
-    log:
-        logf(OH, "plot_{figure}"),
-    benchmark:
-        bench(OH, "plot_{figure}")
-    params:
-        compute_bench=bench(OH, "analysis"),
-    shell:
-        "{PY} {input.script} --npz {input.npz} --json {input.json} "
-        "--config-hash {CONFIG_HASH} --compute-benchmark {params.compute_bench} "
-        "--out {output[0]} > {log} 2>&1"
+for _figure in ("rates_vs_eta", "eigen_decay"):
+    plot(
+        "optimizer_hessians",
+        _figure,
+        inputs={
+            "npz": res("optimizer_hessians", "analysis.npz"),
+            "json": res("optimizer_hessians", "analysis.json"),
+        },
+        compute_benchmark="analysis",
+    )

@@ -3,8 +3,8 @@
 # shared_modules, workflow_modules, params_file, bench, logf, PY, SCALE and CONFIG_HASH.
 
 PR = "phase_retrieval_bbp"
-PR_RES = f"results/{PR}"
-PR_FIG = f"figures/{PR}"
+PR_RES = res(PR)
+PR_FIG = fig(PR)
 PR_INITS = ["random", "constrained", "spectral"]
 PR_WF = workflow_modules("cli", "io", "runtime", "validation")
 PR_MODEL = [f"replications/{PR}/model.py"] + shared_modules("hessian", "linalg", "_validate")

@@ -4,8 +4,8 @@
 # workflow_modules, params_file, bench, logf, PY, SCALE and CONFIG_HASH.
 
 RB = "rdsa_bias"
-RB_RES = f"results/{RB}"
-RB_FIG = f"figures/{RB}"
+RB_RES = res(RB)
+RB_FIG = fig(RB)
 RB_FUNCTIONS = ["quadratic", "quartic"]
 RB_CODE = [f"replications/{RB}/model.py"] + workflow_modules("cli", "io", "runtime", "validation")
 RB_FIGURES = {

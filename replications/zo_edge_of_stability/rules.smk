@@ -3,8 +3,8 @@
 # workflow_modules, params_file, bench, logf, PY, SCALE and CONFIG_HASH.
 
 ZE = "zo_edge_of_stability"
-ZE_RES = f"results/{ZE}"
-ZE_FIG = f"figures/{ZE}"
+ZE_RES = res(ZE)
+ZE_FIG = fig(ZE)
 ZE_GROUPS = [
     "gd",
     "zo_gd",

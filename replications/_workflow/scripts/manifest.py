@@ -1,24 +1,35 @@
-"""Write figures/all: the manifest of every figure (sha256, provenance) and the claims summary."""
+"""Write <figures>/all: the manifest of every figure (sha256, provenance) and the claims summary.
+
+Every known replication whose manifest exists at this scale is included: a partial build
+(``--config replications=[x]``) merges with the last results of the others, each marked with
+the commit of the build that made it.
+"""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from replications._workflow.io import read_json, write_json
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--replications", nargs="+", required=True, help="figures/<name>/all files")
+    ap.add_argument("--replications", nargs="+", required=True, help="every known replication")
+    ap.add_argument("--figures-root", required=True)
     ap.add_argument("--report", required=True)
     ap.add_argument("--config-hash", required=True)
     ap.add_argument("--out", required=True)
     args = ap.parse_args(argv)
 
-    reps = [read_json(p) for p in args.replications]
+    reps = {}
+    for name in args.replications:
+        path = Path(args.figures_root) / name / "all"
+        if path.exists():
+            reps[name] = read_json(path)
     totals: dict[str, int] = {}
     paper: dict[str, int] = {}
-    for rep in reps:
+    for rep in reps.values():
         for verdict, n in rep["summary"].items():
             totals[verdict] = totals.get(verdict, 0) + n
         for bucket, n in rep["headline"]["paper"].items():
@@ -33,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
             "paper_claims_summary": paper,
             # Every claim of every origin, by verdict.
             "claims_summary": totals,
-            "replications": {rep["replication"]: rep for rep in reps},
+            "replications": reps,
         },
     )
     return 0
