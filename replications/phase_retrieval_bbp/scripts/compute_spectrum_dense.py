@@ -63,7 +63,14 @@ def main() -> None:
         raise ValueError(f"claims_n={n_claims} must be one of ns={ns}")
     extra = sd.get("extra_a")
     dev = configured_device()
-    jobs = [(n, a0, float(al)) for n in ns for al in sd["alphas"]]
+    near = {int(n) for n in sd.get("near_threshold_ns", [])}
+    if n_claims in near:
+        raise ValueError(f"claims_n={n_claims} needs the full alpha grid (near_threshold_ns)")
+    jobs = [
+        (n, a0, float(al))
+        for n in ns
+        for al in (sd["near_threshold_alphas"] if n in near else sd["alphas"])
+    ]
     if extra:
         jobs += [(n_claims, float(extra["a"]), float(al)) for al in extra["alphas"]]
     prog = Progress(len(jobs), f"spectrum_dense on {dev}")
