@@ -36,7 +36,10 @@ def main() -> None:
                     lab = f"{LABEL[name]}, N = {n}" if j == 0 else None
                     kw = {"color": f"C{k}", "ls": STYLE[name], "lw": 1}
                     if name == "random_a4":
-                        axes[3].plot(t[keep], ovp[keep], marker=".", label=lab, **kw)
+                        # w*_perp is ill-defined once the run has reached the signal: the
+                        # overlap is drawn only before the escape (|m| < 0.5).
+                        pre = keep & (np.array(rec["m"]) < 0.5)
+                        axes[3].plot(t[pre], ovp[pre], marker=".", label=lab, **kw)
                         axes[3].plot(
                             t[keep], np.array(rec["m"])[keep] * 10, color=f"C{k}", ls=":", lw=1
                         )
@@ -56,7 +59,7 @@ def main() -> None:
         axes[2].set_yscale("log")
         axes[2].set_ylabel("L / N (x: plateau stop)")
         axes[2].set_title("Loss, constrained runs")
-        axes[3].set_title(r"Random starts ($\alpha = 4$; dotted: $10\,|m|$)")
+        axes[3].set_title(r"Random starts, before escape ($\alpha = 4$; dotted: $10\,|m|$)")
         for ax in axes:
             ax.set_xscale("log")
             ax.set_xlabel("time $t$ (t = 0 at $10^{-4}$)")
