@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from scipy.linalg import eigh
 from scipy.sparse.linalg import LinearOperator
 
 from shared.hessian import torch_hessian_operator
@@ -30,9 +31,11 @@ from shared.linalg import lanczos
 
 __all__ = [
     "BottomSpectrum",
+    "DenseBottom",
     "DynamicsResult",
     "Instance",
     "bottom_spectrum",
+    "dense_bottom_spectrum",
     "gradient",
     "hessian_weights",
     "lagrange_multiplier",
@@ -40,6 +43,7 @@ __all__ = [
     "make_instances",
     "random_sphere",
     "riemannian_gradient",
+    "riemannian_hessian_dense",
     "riemannian_hessian_operator",
     "run_dynamics",
     "spectral_start",
@@ -396,6 +400,150 @@ def spectral_start(
 
 
 # --------------------------------------------------------------------------------------------
+# Dense Riemannian Hessian (card Sec. 6.1: exact eigh at CPU sizes)
+# --------------------------------------------------------------------------------------------
+
+
+def _householder(w: np.ndarray) -> np.ndarray:
+    """Unit ``u`` with ``(I - 2 u u^T) w/|w| = e_1`` (zero if ``w`` is already along ``e_1``)."""
+    e1 = np.zeros(w.shape[0])
+    e1[0] = 1.0
+    u = w / np.linalg.norm(w) - e1
+    nu = np.linalg.norm(u)
+    return u / nu if nu > 1e-14 else np.zeros_like(u)
+
+
+def riemannian_hessian_dense(
+    X: torch.Tensor, y: torch.Tensor, a: float, w: torch.Tensor
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """``B^T (nabla^2 L - mu I) B`` on ``w^perp`` as a dense (N-1) x (N-1) matrix (card Sec. 3.4).
+
+    Same operator as :func:`riemannian_hessian_operator` (same Householder basis ``B``, the
+    columns 2..N of ``Q = I - 2 u u^T``), formed explicitly from ``nabla^2 L = (1/N) X^T diag(f)
+    X`` with the weights of :func:`hessian_weights`; cost ``M N^2`` (card Sec. 6.1).
+
+    Parameters
+    ----------
+    X : torch.Tensor, shape (M, N)
+    y : torch.Tensor, shape (M,)
+    a : float
+    w : torch.Tensor, shape (N,)
+
+    Returns
+    -------
+    H : ndarray, shape (N - 1, N - 1)
+        Symmetric.
+    u : ndarray, shape (N,)
+        Householder vector: ``B v = (I - 2 u u^T) [0, v]``.
+    mu : float
+        Lagrange multiplier at ``w``.
+    """
+    X, y, w = X.cpu(), y.cpu(), w.cpu()
+    if X.ndim != 2 or y.ndim != 1 or w.ndim != 1:
+        raise ValueError(
+            f"riemannian_hessian_dense takes one instance: X (M, N), y (M,), w (N,); got "
+            f"shapes {tuple(X.shape)}, {tuple(y.shape)}, {tuple(w.shape)}"
+        )
+    n = w.shape[0]
+    mu = float(lagrange_multiplier(w, gradient(X, y, a, w)))
+    f = hessian_weights(X, y, a, w).numpy()
+    Xn = X.numpy()
+    hess = (Xn.T * f) @ Xn / n
+    u = _householder(w.numpy().astype(np.float64))
+    hu = hess @ u
+    # Q H Q with Q = I - 2 u u^T, then drop the first row and column (the w direction).
+    qhq = hess - 2.0 * np.outer(hu, u) - 2.0 * np.outer(u, hu) + 4.0 * (u @ hu) * np.outer(u, u)
+    H = qhq[1:, 1:] - mu * np.eye(n - 1)
+    return 0.5 * (H + H.T), u, mu
+
+
+@dataclass(frozen=True)
+class DenseBottom:
+    """Bottom eigenpairs of the Riemannian Hessian by dense ``eigh`` (``dense_bottom_spectrum``).
+
+    Attributes
+    ----------
+    eigenvalues : ndarray, shape (k,)
+        Ascending ``lambda_1 <= ... <= lambda_k`` on ``w^perp``.
+    overlaps : ndarray, shape (k,)
+        ``|v_i . w*| / sqrt(N)`` (unit ``v_i`` in R^N, orthogonal to ``w``).
+    overlaps_perp : ndarray, shape (k,)
+        ``|v_i . w*_perp| / |w*_perp|`` with ``w*_perp`` the part of ``w*`` orthogonal to ``w``
+        (equal to ``overlaps / sqrt(1 - m^2)``; ``nan`` when ``|m| = 1``).
+    decoy_overlaps : ndarray or None, shape (k,)
+        ``|v_i . u| / |u|`` for a decoy direction ``u`` independent of the data (if given).
+    m : float
+        ``|w . w*| / N``.
+    mu : float
+        Lagrange multiplier.
+    """
+
+    eigenvalues: np.ndarray
+    overlaps: np.ndarray
+    overlaps_perp: np.ndarray
+    decoy_overlaps: np.ndarray | None
+    m: float
+    mu: float
+
+
+def dense_bottom_spectrum(
+    X: torch.Tensor,
+    y: torch.Tensor,
+    a: float,
+    w: torch.Tensor,
+    w_star: torch.Tensor,
+    *,
+    k: int = 3,
+    decoy: torch.Tensor | None = None,
+) -> DenseBottom:
+    """Smallest ``k`` eigenpairs of the Riemannian Hessian at ``w`` by dense ``eigh`` (exact).
+
+    The card recommends a dense eigendecomposition for every CPU-scale spectrum (Sec. 6.1,
+    pitfall 12: Lanczos converges slowly at the poorly separated bottom).
+
+    Parameters
+    ----------
+    X, y, a, w : as :func:`riemannian_hessian_dense`
+    w_star : torch.Tensor, shape (N,)
+        The signal.
+    k : int
+        Number of bottom eigenpairs (``1 <= k <= N - 1``).
+    decoy : torch.Tensor, shape (N,), optional
+        A direction independent of the data (control of the overlap claims).
+
+    Returns
+    -------
+    DenseBottom
+    """
+    n = w.shape[-1]
+    if not 1 <= k <= n - 1:
+        raise ValueError(f"k={k} is not allowed: need 1 <= k <= N - 1 = {n - 1}")
+    H, u, mu = riemannian_hessian_dense(X, y, a, w)
+    ev, vec = eigh(H, subset_by_index=[0, k - 1])
+    z = np.vstack([np.zeros((1, k)), vec])
+    V = z - 2.0 * np.outer(u, u @ z)  # ambient eigenvectors, orthogonal to w
+    wn = w.cpu().numpy().astype(np.float64)
+    ws = w_star.cpu().numpy().astype(np.float64)
+    m = float(abs(wn @ ws) / n)
+    ws_perp = ws - (ws @ wn) / (wn @ wn) * wn
+    norm_perp = float(np.linalg.norm(ws_perp))
+    ov = np.abs(ws @ V) / np.sqrt(n)
+    ov_perp = np.abs(ws_perp @ V) / norm_perp if norm_perp > 0 else np.full(k, np.nan)
+    dec = None
+    if decoy is not None:
+        d = decoy.cpu().numpy().astype(np.float64)
+        dec = np.abs(d @ V) / np.linalg.norm(d)
+    return DenseBottom(
+        eigenvalues=ev.copy(),
+        overlaps=ov,
+        overlaps_perp=ov_perp,
+        decoy_overlaps=dec,
+        m=m,
+        mu=mu,
+    )
+
+
+# --------------------------------------------------------------------------------------------
 # Spherical gradient descent (batched over instances)
 # --------------------------------------------------------------------------------------------
 
@@ -411,7 +559,8 @@ class DynamicsResult:
     t_final : ndarray, shape (S,)
         Physical time at which each run stopped.
     status : ndarray of str, shape (S,)
-        ``"success"`` (|m| reached ``m_success``), ``"stalled"`` or ``"timeout"`` (reached T).
+        ``"success"`` (|m| reached ``m_success``), ``"stalled"``, ``"plateau"`` (loss levelled
+        off, only with ``plateau_times``) or ``"timeout"`` (reached T).
     loss_final : ndarray, shape (S,)
         ``L(w) / N`` at the stop.
     n_steps : int
@@ -460,6 +609,9 @@ def run_dynamics(
     stall_tol: float = 1e-4,
     record_times: tuple[float, ...] = (),
     max_steps: int = 2_000_000,
+    plateau_times: tuple[float, ...] = (),
+    plateau_rtol: float = 1e-6,
+    plateau_atol: float = 1e-12,
 ) -> DynamicsResult:
     """Discretised spherical gradient flow ``dw/dt = -(grad L - mu w)`` (card Sec. 3.3, 6.1).
 
@@ -475,8 +627,11 @@ def run_dynamics(
 
     A run stops as ``success`` when ``|m| >= m_success``; as ``stalled`` when, after release,
     ``|m|`` changed by less than ``stall_tol`` over ``stall_window`` time units while
-    ``|m| < m_success`` (card Sec. 6.1); else at ``t_max`` (``timeout``). Finished runs leave
-    the batch.
+    ``|m| < m_success`` (card Sec. 6.1); as ``plateau`` when ``plateau_times`` are given and, at
+    the first step reaching one of them (after the first), the loss has levelled off since the
+    previous one: ``|L(t_k) - L(t_(k-1))| / N <= plateau_rtol * L(t_k) / N + plateau_atol``;
+    else at ``t_max`` (``timeout``). Finished runs leave the batch (so the shared step size then
+    follows the remaining runs).
 
     Every tensor operation runs on the instance's device (``inst.X.device``, the build's
     ``configured_device()``); only scalars leave it, so a CUDA run differs from a CPU run by
@@ -499,6 +654,11 @@ def run_dynamics(
         Times at which to store ``w`` of every run (the first step reaching each time).
     max_steps : int
         Safety cap on the number of steps.
+    plateau_times : tuple of float
+        Checkpoints of the plateau rule (empty: no plateau stop). A checkpoint at ``t_max`` is
+        evaluated on the last step, before the run is declared ``timeout``.
+    plateau_rtol, plateau_atol : float
+        Tolerances of the plateau rule (see above).
 
     Returns
     -------
@@ -537,6 +697,8 @@ def run_dynamics(
     # Stall bookkeeping: |m| at the last checkpoint and the time of that checkpoint.
     m_check = None
     t_check = None
+    plat_times = sorted(float(p) for p in plateau_times)
+    l_prev = None  # L/N of the active runs at the previous plateau checkpoint
     Xa, ya, wsa, va = X, y, ws_hat, v_pow
     while step < max_steps:
         while rec_times and t >= rec_times[0] - 1e-12:
@@ -574,11 +736,21 @@ def run_dynamics(
             elif t - t_check >= stall_window:
                 done = done | ((m - m_check).abs() < stall_tol)
                 m_check, t_check = m.clone(), t
+        plateau = None
+        if plat_times and t >= plat_times[0] - 1e-12:
+            while plat_times and t >= plat_times[0] - 1e-12:
+                plat_times.pop(0)
+            l_cur = loss(Xa, ya, a, w) / n
+            if l_prev is not None:
+                plateau = (l_prev - l_cur).abs() <= plateau_rtol * l_cur.abs() + plateau_atol
+                done = done | plateau
+            l_prev = l_cur
         if t >= t_max - 1e-12:
             done = torch.ones_like(done)
         if bool(done.any()):
             idx = active[done]
             lf = loss(Xa[done], ya[done], a, w[done]) / n
+            at_plateau = plateau[done].tolist() if plateau is not None else None
             for j, i in enumerate(idx.tolist()):
                 mi = float(m[done][j])
                 m_final[i] = mi
@@ -586,6 +758,8 @@ def run_dynamics(
                 loss_final[i] = float(lf[j])
                 if mi >= m_success:
                     status[i] = "success"
+                elif at_plateau is not None and at_plateau[j]:
+                    status[i] = "plateau"
                 elif t >= t_max - 1e-12:
                     status[i] = "timeout"
                 else:
@@ -597,6 +771,8 @@ def run_dynamics(
             Xa, ya, wsa, va = Xa[keep], ya[keep], wsa[keep], va[keep]
             if m_check is not None:
                 m_check = m_check[keep]
+            if l_prev is not None:
+                l_prev = l_prev[keep]
             if active.numel() == 0:
                 break
     while rec_times:  # times after every run stopped: the final points

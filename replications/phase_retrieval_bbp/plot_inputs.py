@@ -15,6 +15,8 @@ def read_inputs(description: str | None) -> tuple[argparse.Namespace, dict]:
     ap.add_argument("--ts-scan", required=True)
     ap.add_argument("--spectral-m0", required=True)
     ap.add_argument("--success", nargs=3, required=True, help="random, constrained, spectral")
+    ap.add_argument("--spectrum-dense", required=True)
+    ap.add_argument("--plateau", required=True)
     ap.add_argument("--config-hash", required=True)
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
@@ -26,6 +28,8 @@ def read_inputs(description: str | None) -> tuple[argparse.Namespace, dict]:
         "spectral_m0": read_json(args.spectral_m0),
         "measurements": read_json(args.measurements)["claims"],
         "success": {d["init"]: d for d in (read_json(p) for p in args.success)},
+        "dense": read_json(args.spectrum_dense),
+        "plateau": read_json(args.plateau),
     }
     return args, data
 
@@ -40,4 +44,6 @@ def sources(args: argparse.Namespace) -> list[str]:
         args.spectral_m0,
         args.measurements,
         *args.success,
+        args.spectrum_dense,
+        args.plateau,
     ]

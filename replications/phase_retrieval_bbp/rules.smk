@@ -14,6 +14,8 @@ PR_FIGURES = [
     "success_vs_alpha",
     "threshold_vs_logn",
     "failed_runs_hessian",
+    "t0_finite_size",
+    "plateau_hessian",
 ]
 
 register_replication(PR, figures=[f"{PR_FIG}/{f}.png" for f in PR_FIGURES])
@@ -46,6 +48,38 @@ rule phase_retrieval_bbp_spectrum_init:
         logf(PR, "spectrum_init"),
     benchmark:
         bench(PR, "spectrum_init")
+    shell:
+        "{PY} {input.script} --params {input.params} --scale {SCALE} --out-json {output.json} "
+        "> {log} 2>&1"
+
+
+rule phase_retrieval_bbp_spectrum_dense:
+    input:
+        script=f"replications/{PR}/scripts/compute_spectrum_dense.py",
+        params=params_file(PR),
+        code=PR_MODEL + PR_WF,
+    output:
+        json=f"{PR_RES}/spectrum_dense.json",
+    log:
+        logf(PR, "spectrum_dense"),
+    benchmark:
+        bench(PR, "spectrum_dense")
+    shell:
+        "{PY} {input.script} --params {input.params} --scale {SCALE} --out-json {output.json} "
+        "> {log} 2>&1"
+
+
+rule phase_retrieval_bbp_plateau:
+    input:
+        script=f"replications/{PR}/scripts/compute_plateau.py",
+        params=params_file(PR),
+        code=PR_MODEL + PR_WF,
+    output:
+        json=f"{PR_RES}/plateau.json",
+    log:
+        logf(PR, "plateau"),
+    benchmark:
+        bench(PR, "plateau")
     shell:
         "{PY} {input.script} --params {input.params} --scale {SCALE} --out-json {output.json} "
         "> {log} 2>&1"
@@ -126,6 +160,8 @@ rule phase_retrieval_bbp_measure:
         ts=f"{PR_RES}/ts_scan.json",
         m0=f"{PR_RES}/spectral_m0.json",
         success=expand(f"{PR_RES}/success_{{init}}.json", init=PR_INITS),
+        dense=f"{PR_RES}/spectrum_dense.json",
+        plateau=f"{PR_RES}/plateau.json",
         code=[f"replications/{PR}/analysis.py"] + workflow_modules("io"),
     output:
         f"{PR_RES}/measurements.json",
@@ -136,7 +172,8 @@ rule phase_retrieval_bbp_measure:
     shell:
         "{PY} {input.script} --theory {input.theory} --spectrum {input.spectrum} "
         "--time {input.time} --ts-scan {input.ts} --spectral-m0 {input.m0} "
-        "--success {input.success} --out {output} > {log} 2>&1"
+        "--success {input.success} --spectrum-dense {input.dense} --plateau {input.plateau} "
+        "--out {output} > {log} 2>&1"
 
 
 rule phase_retrieval_bbp_plot:
@@ -149,6 +186,8 @@ rule phase_retrieval_bbp_plot:
         m0=f"{PR_RES}/spectral_m0.json",
         success=expand(f"{PR_RES}/success_{{init}}.json", init=PR_INITS),
         measurements=f"{PR_RES}/measurements.json",
+        dense=f"{PR_RES}/spectrum_dense.json",
+        plateau=f"{PR_RES}/plateau.json",
         style="shared/plotting.py",
         code=[f"replications/{PR}/plot_inputs.py", f"replications/{PR}/analysis.py"] + workflow_modules("figures", "io"),
     output:
@@ -165,4 +204,5 @@ rule phase_retrieval_bbp_plot:
         "{PY} {input.script} --theory {input.theory} --spectrum {input.spectrum} "
         "--time {input.time} --ts-scan {input.ts} --spectral-m0 {input.m0} "
         "--success {input.success} --measurements {input.measurements} "
+        "--spectrum-dense {input.dense} --plateau {input.plateau} "
         "--config-hash {CONFIG_HASH} --out {output[0]} > {log} 2>&1"

@@ -1,4 +1,5 @@
-"""Final Hessian of failed runs: lambda_1 against the bottom-eigenvector overlap with w* (C10)."""
+"""Final Hessian of failed runs: lambda_1 against the bottom-eigenvector overlap with w* (C10); the
+legend gives the fractions in the overlap box and without a spectral outlier (D10)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ def main() -> None:
                 continue
             lam, ov = np.array(pts).T
             frac = meas[init]["fraction_marginal_no_outlier"]
+            frac_sp = meas[init]["fraction_marginal_no_spectral_outlier"]
             ax.plot(
                 lam,
                 ov,
@@ -31,7 +33,10 @@ def main() -> None:
                 color=f"C{k}",
                 mfc="none",
                 ms=4,
-                label=f"{init}: {len(pts)} failed runs, {100 * frac:.0f}% in the box",
+                label=(
+                    f"{init}: {len(pts)} failed runs, {100 * frac:.0f}% in the box, "
+                    f"{100 * frac_sp:.0f}% without spectral outlier"
+                ),
             )
         ax.axvline(-0.1, color="k", ls="--", lw=0.8)
         ax.axhline(0.4, color="k", ls="--", lw=0.8)

@@ -42,6 +42,23 @@ def main() -> None:
                 capsize=2,
                 label=f"N = {sp['n']}, a = {a:g} (mean $\\pm$ std, {len(by[xs[0]])} seeds)",
             )
+            dense = d["dense"]
+            n0 = dense["claims_n"]
+            byd = defaultdict(list)
+            for r in dense["rows"]:
+                if r["a"] == a and r["n"] == n0:
+                    byd[r["alpha"]].append(r["overlap2"][0])
+            xd = sorted(byd)
+            ax.errorbar(
+                xd,
+                [np.mean(byd[x]) for x in xd],
+                yerr=[np.std(byd[x]) for x in xd],
+                fmt="D",
+                mfc="none",
+                color=f"C{k}",
+                capsize=2,
+                label=f"N = {n0}, a = {a:g} (dense, {len(byd[xd[0]])} seeds)",
+            )
             ac = th["thresholds"][akey]["alpha_bbp_init"]
             ax.axvline(ac, color=f"C{k}", ls=":", lw=1)
         # Threshold states (constrained runs at t_ts) and spectral starts: read from the
@@ -60,7 +77,9 @@ def main() -> None:
             capsize=2,
             label=f"threshold states (constrained, t = {tsd['t_ts']:g}), N = {tsd['n']}",
         )
-        lo, hi = tsd["alpha_ts_bracket"]
+        # The band is the bracket of the live (spectral, D10) claim.
+        tsp = d["measurements"]["alpha-ts-above-alpha-init-spectral"]["details"]
+        lo, hi = tsp["alpha_ts_bracket"]
         ax.axvspan(lo, hi if hi is not None else max(xs), color="C3", alpha=0.1, lw=0)
         m0 = d["spectral_m0"]
         ax.plot(
@@ -93,6 +112,18 @@ def main() -> None:
             color="C0",
             capsize=2,
             label=f"$\\lambda_2 - \\lambda_1$, N = {sp['n']}",
+        )
+        gdl = d["measurements"]["t0-gap-matches-theory-large-n"]["details"]
+        gl = {k: v for k, v in gdl.items() if k.startswith("alpha=")}
+        ax3.errorbar(
+            [float(k.split("=")[1]) + 0.05 for k in gl],
+            [g["measured_mean_gap"] for g in gl.values()],
+            yerr=[np.std(g["seeds"]) for g in gl.values()],
+            fmt="D",
+            mfc="none",
+            color="C1",
+            capsize=2,
+            label=f"$\\lambda_2 - \\lambda_1$, N = {gdl['n']} (dense)",
         )
         ax3.set_xlabel(r"$\alpha$")
         ax3.set_ylabel("outlier-bulk gap at $t = 0$")
