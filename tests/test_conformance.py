@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from replications._workflow.deps import code_inputs
+from replications._workflow.deps import code_inputs, reads_device, uses_accelerator
 from replications._workflow.preflight import check_replication
 from replications._workflow.readme import BEGIN, END
 from replications._workflow.validation import (
@@ -126,6 +126,18 @@ def test_every_rule_lists_the_code_it_runs(folder):
             f"imports {missing} are not inputs: a change to them would not rerun it. Use the "
             "helpers (compute / measure / plot), which derive code inputs from the imports."
         )
+
+
+@pytest.mark.parametrize("folder", FOLDERS, ids=ids)
+def test_accelerated_compute_steps_read_the_configured_device(folder):
+    for job in _owned(dry_run_jobs(), folder.name):
+        scripts = [i for i in job.inputs if i.endswith(".py") and "/scripts/compute" in i]
+        if scripts and uses_accelerator(scripts):
+            assert reads_device(scripts), (
+                f"rule {job.rule} runs torch / jax ({scripts[0]}) but never reads the configured "
+                "device: call replications._workflow.runtime.configured_device() (or "
+                "cpu_by_design(reason) for a step that must run on the CPU)"
+            )
 
 
 @pytest.mark.parametrize("folder", FOLDERS, ids=ids)

@@ -224,8 +224,6 @@ def measure(name, inputs, script="scripts/measure_claims.py", output="measuremen
             code=code_of(script),
         output:
             out,
-        params:
-            device=device_param(script),
         log:
             logf(name, step),
         benchmark:
@@ -264,7 +262,6 @@ def plot(name, figures, script=None, *, inputs, args=None, compute_benchmark=Non
     script = _script(name, script or f"scripts/plot_{figures[0]}.py")
     ins = _resolve_inputs(name, inputs)
     code = code_of(script)
-    device = device_param(script)
     out = []
     for stem in figures:
         extra = args(stem) if callable(args) else (args or (f"--figure {stem}" if many else ""))
@@ -287,8 +284,6 @@ def plot(name, figures, script=None, *, inputs, args=None, compute_benchmark=Non
                            labels={"replication": name, "figure": stem}),
                 pdf=fig(name, f"{stem}.pdf"),
                 sidecar=fig(name, f"{stem}.json"),
-            params:
-                device=device,
             log:
                 logf(name, f"plot_{stem}"),
             benchmark:

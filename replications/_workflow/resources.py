@@ -67,17 +67,18 @@ def measured_costs(bench_dir: Path, rules: Iterable[str], name: str) -> dict[str
 
 
 def rules_of(name: str, root: Path = REPO_ROOT) -> list[str]:
-    """Rule names of a replication (from its rules files: helpers and hand-written rules)."""
-    import re
+    """Rule names of a replication, as the workflow defines them (``snakemake --list-rules``)."""
+    import subprocess
+    import sys
 
-    names = set()
-    folder = root / "replications" / name
-    for smk in sorted(folder.glob("rules*.smk")):
-        text = smk.read_text()
-        names |= set(re.findall(r"^rule (\w+):", text, flags=re.M))
-        for kind, step in re.findall(r"^(compute|measure|plot)\(\s*\w+,\s*\"(\w+)\"", text, re.M):
-            names.add(f"{name}_{step}" if kind != "plot" else f"{name}_plot_{step}")
-    return sorted(n for n in names if n.startswith(name + "_"))
+    out = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--list-rules", "--config", f"replications=[{name}]"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    return sorted(r for r in out if r.startswith(name + "_"))
 
 
 def update(name: str, scale: str, root: Path = REPO_ROOT) -> Path:

@@ -57,6 +57,22 @@ def configured_device() -> str:
     return resolve_device(os.environ.get("HESSIAN_REPLICATIONS_DEVICE", "auto"))
 
 
+def cpu_by_design(reason: str, stream: TextIO | None = None) -> str:
+    """Read the configured device for a step that runs on the CPU by design; return ``"cpu"``.
+
+    The device contract: every torch / jax step reads the configured device. A step whose
+    published numbers are CPU arithmetic (e.g. float32 on the CPU) says so in its log when a
+    GPU is configured, instead of silently ignoring the setting.
+    """
+    device = configured_device()
+    if device != "cpu":
+        print(
+            f"device {device!r} configured; this step runs on the CPU by design: {reason}",
+            file=stream or sys.stderr,
+        )
+    return "cpu"
+
+
 class Progress:
     """Report progress of a long loop to a log stream: done / total, elapsed, time left.
 

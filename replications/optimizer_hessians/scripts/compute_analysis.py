@@ -11,7 +11,7 @@ from scipy.optimize import minimize_scalar
 
 from replications._workflow.cli import compute_parser, params_of
 from replications._workflow.io import write_json, write_npz
-from replications._workflow.runtime import pin_threads
+from replications._workflow.runtime import cpu_by_design, pin_threads
 from replications.optimizer_hessians.experiment import (
     adam_first_moment_gain,
     eigen_components,
@@ -45,6 +45,7 @@ def main() -> None:
     ap = compute_parser(__doc__)
     args = ap.parse_args()
     p = params_of(args)
+    cpu_by_design("2-D float64 analysis: a GPU would only add kernel-launch overhead")
 
     ex = p["rates_example"]
     lo, hi = ex["lambda_min"], ex["lambda_max"]

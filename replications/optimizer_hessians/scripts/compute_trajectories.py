@@ -17,7 +17,7 @@ import numpy as np
 
 from replications._workflow.cli import compute_parser, params_of
 from replications._workflow.io import write_json, write_npz
-from replications._workflow.runtime import Progress, pin_threads
+from replications._workflow.runtime import Progress, cpu_by_design, pin_threads
 from replications.optimizer_hessians.experiment import (
     eta_max,
     eta_star,
@@ -41,6 +41,8 @@ def main() -> None:
     ap = compute_parser(__doc__)
     args = ap.parse_args()
     p = params_of(args)
+    # The post's numbers are torch CPU arithmetic (float32 / float64 on 2-D tensors).
+    cpu_by_design("the blog's published counts are CPU float32 torch arithmetic (D3)")
 
     common = dict(
         momentum=p["momentum"],
