@@ -50,9 +50,16 @@ def measured_costs(bench_dir: Path, rules: Iterable[str], name: str) -> dict[str
     """Cost per rule from the benchmark files of one replication (max over wildcard jobs)."""
     out: dict[str, dict] = {}
     files = sorted(bench_dir.glob("*.tsv")) if bench_dir.is_dir() else []
-    for rule in rules:
-        step = rule[len(name) + 1 :] if rule.startswith(name + "_") else rule
-        hits = [f for f in files if f.stem == step or f.stem.startswith(step + "_")]
+    rules = list(rules)
+    steps = [r[len(name) + 1 :] if r.startswith(name + "_") else r for r in rules]
+
+    def owner(stem: str) -> str | None:
+        # The longest step the file belongs to: `theta_followups.tsv` is not a `theta` job.
+        cands = [s for s in steps if stem == s or stem.startswith(s + "_")]
+        return max(cands, key=len) if cands else None
+
+    for rule, step in zip(rules, steps, strict=True):
+        hits = [f for f in files if owner(f.stem) == step]
         if not hits:
             continue
         secs, rss = zip(*(read_benchmark(f) for f in hits), strict=True)
