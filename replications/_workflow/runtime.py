@@ -64,7 +64,8 @@ def cpu_by_design(reason: str, stream: TextIO | None = None) -> str:
     published numbers are CPU arithmetic (e.g. float32 on the CPU) says so in its log when a
     GPU is configured, instead of silently ignoring the setting.
     """
-    device = configured_device()
+    # The raw setting, not resolved: resolving 'auto' would import torch in numpy-only steps.
+    device = os.environ.get("HESSIAN_REPLICATIONS_DEVICE", "auto")
     if device != "cpu":
         print(
             f"device {device!r} configured; this step runs on the CPU by design: {reason}",
