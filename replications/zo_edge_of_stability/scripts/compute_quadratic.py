@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from replications._workflow.cli import compute_parser, params_of
 from replications._workflow.io import write_json, write_npz
-from replications._workflow.runtime import Progress
+from replications._workflow.runtime import Progress, configured_device
 from replications.zo_edge_of_stability.quadratic import (
     exact_second_moment,
     first_order_second_moment,
@@ -32,6 +34,12 @@ def METHOD_BETAS(q: dict) -> list[tuple[str, float]]:
 def main() -> None:
     args = compute_parser(__doc__).parse_args()
     params = params_of(args)
+    print(
+        f"[device] configured: {configured_device()}; this step runs on cpu by design: it is "
+        "numpy only (torch comes in with shared.zeroth_order, unused here)",
+        file=sys.stderr,
+        flush=True,
+    )
     q, mc = params["quadratic"], params["monte_carlo"]
     rng = np.random.default_rng(12345)
     arrays: dict[str, np.ndarray] = {}

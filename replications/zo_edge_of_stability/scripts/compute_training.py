@@ -7,11 +7,13 @@ steps tried and their outcome are written to the group's JSON (``eta_selection``
 
 from __future__ import annotations
 
+import sys
+
 import torch
 
 from replications._workflow.cli import compute_parser, params_of
 from replications._workflow.io import write_json, write_npz
-from replications._workflow.runtime import Progress
+from replications._workflow.runtime import Progress, configured_device
 from replications.zo_edge_of_stability.model import digits_random_labels
 from replications.zo_edge_of_stability.train import run, select_step
 
@@ -22,6 +24,13 @@ def main() -> None:
     args = ap.parse_args()
     params = params_of(args)
     torch.set_num_threads(1)
+    print(
+        f"[device] configured: {configured_device()}; this step runs on cpu by design: the "
+        "registered runs are float64 on CPU torch.Generator streams (init, directions, batches, "
+        "probes), and one-direction ZO steps on a 3169-parameter MLP are latency-bound",
+        file=sys.stderr,
+        flush=True,
+    )
     common = params["train"]
     runs = params["train_groups"][args.group]
     X, y = digits_random_labels(int(common["n_samples"]), int(common["data_seed"]))

@@ -8,6 +8,7 @@ the same way (``control``), plus the ``flags`` its ``inconclusive_if`` rules rea
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import numpy as np
 
@@ -23,11 +24,20 @@ from replications.zo_edge_of_stability.analysis import (
 ZO_GROUPS = ("zo_gd", "zo_gdm", "zo_adam")
 
 
+def paired(npz: list[str], js: list[str]) -> list[tuple[str, str]]:
+    """The i-th ``train_<group>.npz`` with the i-th ``train_<group>.json`` (same stem)."""
+    pairs = list(zip(npz, js, strict=True))
+    for a, b in pairs:
+        if Path(a).with_suffix("").name != Path(b).with_suffix("").name:
+            raise ValueError(f"--train-npz {a} and --train-json {b} are not the same group")
+    return pairs
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--quadratic", required=True)
-    ap.add_argument("--train-dir", required=True, help="folder with train_<group>.{npz,json}")
-    ap.add_argument("--groups", nargs="+", required=True)
+    ap.add_argument("--train-npz", nargs="+", required=True, help="train_<group>.npz, per group")
+    ap.add_argument("--train-json", nargs="+", required=True, help="the matching .json files")
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
     q = read_json(args.quadratic)
@@ -35,9 +45,9 @@ def main() -> None:
     meta: dict[str, dict] = {}
     train = None
     group_meta: dict[str, dict] = {}
-    for g in args.groups:
-        arr = read_npz(f"{args.train_dir}/train_{g}.npz")
-        js = read_json(f"{args.train_dir}/train_{g}.json")
+    for npz, js_path in paired(args.train_npz, args.train_json):
+        arr, js = read_npz(npz), read_json(js_path)
+        g = js["group"]
         train = js["train"]
         group_meta[g] = js
         for name, cfg in js["runs"].items():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import numpy as np
 
@@ -11,11 +12,14 @@ from replications._workflow.io import read_json, read_npz
 from replications.zo_edge_of_stability.analysis import band, threshold
 
 
-def load(train_dir: str, groups: list[str]) -> tuple[dict, dict, list[str]]:
+def load(npzs: list[str], jsons: list[str]) -> tuple[dict, dict, list[str]]:
+    """Runs and their settings from the i-th npz and json of every group (same stem)."""
     runs, meta, sources = {}, {}, []
-    for g in groups:
-        npz, js = f"{train_dir}/train_{g}.npz", f"{train_dir}/train_{g}.json"
+    for npz, js in zip(npzs, jsons, strict=True):
+        if Path(npz).with_suffix("").name != Path(js).with_suffix("").name:
+            raise ValueError(f"--train-npz {npz} and --train-json {js} are not the same group")
         arr, m = read_npz(npz), read_json(js)
+        g = m["group"]
         sources += [npz, js]
         for name, cfg in m["runs"].items():
             runs[name] = {
@@ -271,12 +275,12 @@ FIGURES = {
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--figure", required=True, choices=sorted(FIGURES))
-    ap.add_argument("--train-dir", required=True)
-    ap.add_argument("--groups", nargs="+", required=True)
+    ap.add_argument("--train-npz", nargs="+", required=True, help="train_<group>.npz, per group")
+    ap.add_argument("--train-json", nargs="+", required=True, help="the matching .json files")
     ap.add_argument("--config-hash", required=True)
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
-    runs, meta, sources = load(args.train_dir, args.groups)
+    runs, meta, sources = load(args.train_npz, args.train_json)
     with house_style():
         fig = FIGURES[args.figure](runs, meta)
         fig.tight_layout()
