@@ -14,6 +14,7 @@ import numpy as np  # noqa: E402
 
 from replications._workflow.cli import params_of, parser  # noqa: E402
 from replications._workflow.io import write_json  # noqa: E402
+from replications.admm_sdp_drift.device import cpu_by_design  # noqa: E402
 from replications.admm_sdp_drift.instances import face_sdp  # noqa: E402
 from shared.admm_sdp import SigmaRule, kkt_residuals, run_admm, scale_sdp, state_from_z  # noqa: E402
 
@@ -22,6 +23,7 @@ def main() -> None:
     ap = parser(__doc__)
     ap.add_argument("--out-json", required=True)
     args = ap.parse_args()
+    cpu_by_design("face")
     f = params_of(args)["face"]
     out = {}
     for seed in f["seeds"]:

@@ -25,6 +25,7 @@ import numpy as np  # noqa: E402
 from replications._workflow.cli import compute_parser, params_of  # noqa: E402
 from replications._workflow.io import read_npz, write_json, write_npz  # noqa: E402
 from replications._workflow.runtime import Progress  # noqa: E402
+from replications.admm_sdp_drift.device import cpu_by_design  # noqa: E402
 from replications.admm_sdp_drift.experiments import (  # noqa: E402
     LastAverage,
     PCAWindows,
@@ -398,6 +399,7 @@ def main() -> None:
     ap.add_argument("--state", help="slow-run npz (for --part followups)")
     ap.add_argument("--variant", help="residual units of update_sig_1 (for --part escape)")
     args = ap.parse_args()
+    cpu_by_design(f"theta ({args.part})")
     p = params_of(args)
     if args.part == "escape":
         run_escape(p, args)

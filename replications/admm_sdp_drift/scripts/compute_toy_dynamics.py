@@ -16,6 +16,7 @@ from scipy.ndimage import median_filter  # noqa: E402
 from replications._workflow.cli import compute_parser, params_of  # noqa: E402
 from replications._workflow.io import write_json, write_npz  # noqa: E402
 from replications._workflow.runtime import Progress  # noqa: E402
+from replications.admm_sdp_drift.device import cpu_by_design  # noqa: E402
 from replications.admm_sdp_drift.experiments import (  # noqa: E402
     escape_dimension,
     log_slope,
@@ -29,6 +30,7 @@ from shared.admm_sdp import angle_floor  # noqa: E402
 
 def main() -> None:
     args = compute_parser(__doc__).parse_args()
+    cpu_by_design("toy_dynamics")
     tp = params_of(args)["toys"]
     sigma = tp["sigma"]
     progress = Progress(4, "toy dynamics")

@@ -15,6 +15,7 @@ import numpy as np  # noqa: E402
 from replications._workflow.cli import compute_parser, params_of  # noqa: E402
 from replications._workflow.io import write_json, write_npz  # noqa: E402
 from replications._workflow.runtime import Progress  # noqa: E402
+from replications.admm_sdp_drift.device import cpu_by_design  # noqa: E402
 from replications.admm_sdp_drift.experiments import (  # noqa: E402
     continue_run,
     expansion_run,
@@ -34,6 +35,7 @@ from shared.admm_sdp import kkt_residuals, run_admm, state_from_z  # noqa: E402
 
 def main() -> None:
     args = compute_parser(__doc__).parse_args()
+    cpu_by_design("toys")
     p = params_of(args)
     tp, rem = p["toys"], p["remedies"]
     t_list = np.array(tp["t_list"])

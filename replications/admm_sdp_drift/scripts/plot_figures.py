@@ -1,4 +1,4 @@
-"""Plot every figure of the replication from the computed numbers (reads .npz / .json only)."""
+"""Plot one figure of the replication (``--figure``) from the computed numbers (.npz / .json)."""
 
 from __future__ import annotations
 
@@ -13,12 +13,27 @@ from replications._workflow.io import read_json, read_npz
 TOYS = ("toy1", "toy2", "toy3")
 
 
-def load(results: Path, name: str) -> tuple[dict, dict]:
-    return read_npz(results / f"{name}.npz"), read_json(results / f"{name}.json")
+#: Computed results a figure may read: ``--<key>`` (JSON) and ``--<key>-npz`` (arrays).
+RESULTS = {
+    "toys": "toys (compute_toys.py)",
+    "dynamics": "toy_dynamics (compute_toy_dynamics.py)",
+    "control": "theta_control (compute_theta.py --part control)",
+    "slow": "theta_slow (compute_theta.py --part slow)",
+    "followups": "theta_followups (compute_theta.py --part followups)",
+}
+Inputs = dict[str, str]
 
 
-def fig_expansion(results: Path):
-    a, _ = load(results, "toys")
+def load(inputs: Inputs, key: str) -> tuple[dict, dict]:
+    """Arrays and numbers of one computed result (``--<key>-npz`` and ``--<key>``)."""
+    missing = [f"--{k.replace('_', '-')}" for k in (f"{key}_npz", key) if not inputs.get(k)]
+    if missing:
+        raise ValueError(f"this figure reads {RESULTS[key]}: pass {' and '.join(missing)}")
+    return read_npz(inputs[f"{key}_npz"]), read_json(inputs[key])
+
+
+def fig_expansion(inputs: Inputs):
+    a, _ = load(inputs, "toys")
     t_list = a["t_list"]
     fig, axes = plt.subplots(3, 3, figsize=(12, 10))
     cmap = plt.get_cmap("viridis")
@@ -50,10 +65,10 @@ def fig_expansion(results: Path):
     return fig
 
 
-def fig_kkt_theta(results: Path):
-    c, cj = load(results, "theta_control")
-    s, sj = load(results, "theta_slow")
-    t, _ = load(results, "toys")
+def fig_kkt_theta(inputs: Inputs):
+    c, cj = load(inputs, "control")
+    s, sj = load(inputs, "slow")
+    t, _ = load(inputs, "toys")
     fig, axes = plt.subplots(1, 3, figsize=(14, 4))
     ax = axes[0]
     ax.semilogy(c["control__kkt"], label=f"{cj['instance']} $r_{{max}}$")
@@ -88,9 +103,9 @@ def fig_kkt_theta(results: Path):
     return fig
 
 
-def fig_angles(results: Path):
-    s, sj = load(results, "theta_slow")
-    t, _ = load(results, "toys")
+def fig_angles(inputs: Inputs):
+    s, sj = load(inputs, "slow")
+    t, _ = load(inputs, "toys")
     fig, axes = plt.subplots(1, 2, figsize=(12, 4))
     ax = axes[0]
     n1 = len(s["adaptive__angle_z"])
@@ -120,9 +135,9 @@ def fig_angles(results: Path):
     return fig
 
 
-def fig_sigma_scaling(results: Path):
-    t, _ = load(results, "toys")
-    f, fj = load(results, "theta_followups")
+def fig_sigma_scaling(inputs: Inputs):
+    t, _ = load(inputs, "toys")
+    f, fj = load(inputs, "followups")
     fig, axes = plt.subplots(1, 4, figsize=(16, 3.8))
     panels = [
         (
@@ -160,9 +175,9 @@ def fig_sigma_scaling(results: Path):
     return fig
 
 
-def fig_escape_table(results: Path):
-    _, tj = load(results, "toys")
-    _, fj = load(results, "theta_followups")
+def fig_escape_table(inputs: Inputs):
+    _, tj = load(inputs, "toys")
+    _, fj = load(inputs, "followups")
     rem = tj["remedies"]
     cols = [f"sigma x{f:g}" for f in (1e-2, 1e-1, 10.0, 100.0)]
     cols += [f"perturb s{s}" for s in rem["perturb_seeds"]] + ["restart (avg)", "C + eps I"]
@@ -197,9 +212,9 @@ def fig_escape_table(results: Path):
     return fig
 
 
-def fig_pca_windows(results: Path):
-    s, sj = load(results, "theta_slow")
-    _, cj = load(results, "theta_control")
+def fig_pca_windows(inputs: Inputs):
+    s, sj = load(inputs, "slow")
+    _, cj = load(inputs, "control")
     fc = cj["fixed_control"]["pca"]
     fig, axes = plt.subplots(1, 3, figsize=(16, 4))
     starts = s["pca__starts"]
@@ -244,8 +259,8 @@ def _cone_plane(ax, t: float, sigma: float) -> None:
     ax.set_zlabel("$Z_{22}$")
 
 
-def fig_toy1_field(results: Path):
-    a, j = load(results, "toy_dynamics")
+def fig_toy1_field(inputs: Inputs):
+    a, j = load(inputs, "dynamics")
     p3 = j["params"]["taskIII"]
     sigma = j["params"]["sigma"]
     P, U = a["field__points"], a["field__arrows"]
@@ -263,8 +278,8 @@ def fig_toy1_field(results: Path):
     return fig
 
 
-def fig_toy1_trajectories(results: Path):
-    a, j = load(results, "toy_dynamics")
+def fig_toy1_trajectories(inputs: Inputs):
+    a, j = load(inputs, "dynamics")
     d = j["toy_dynamics"]["taskV"]
     sigma = j["params"]["sigma"]
     t_list = d["t_list"]
@@ -298,8 +313,8 @@ def fig_toy1_trajectories(results: Path):
     return fig
 
 
-def fig_toy3_spike_grid(results: Path):
-    a, j = load(results, "toy_dynamics")
+def fig_toy3_spike_grid(inputs: Inputs):
+    a, j = load(inputs, "dynamics")
     p7 = j["params"]["taskVII"]
     eps_l, h_l = p7["eps_list"], p7["h_list"]
     fig, axes = plt.subplots(len(eps_l), len(h_l), figsize=(4 * len(h_l), 2.6 * len(eps_l)))
@@ -328,8 +343,8 @@ def fig_toy3_spike_grid(results: Path):
     return fig
 
 
-def fig_escape_dimension(results: Path):
-    a, j = load(results, "toy_dynamics")
+def fig_escape_dimension(inputs: Inputs):
+    a, j = load(inputs, "dynamics")
     esc = j["toy_dynamics"]["escape"]
     ep = j["toy_dynamics"]["escape_params"]
     fig, axes = plt.subplots(1, 2, figsize=(12, 4))
@@ -376,26 +391,28 @@ FIGURES = {
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--results", required=True)
+    ap.add_argument("--figure", required=True, choices=list(FIGURES))
+    for key in RESULTS:
+        ap.add_argument(f"--{key}", help=f"{RESULTS[key]}: JSON")
+        ap.add_argument(f"--{key}-npz", help=f"{RESULTS[key]}: arrays")
     ap.add_argument("--config-hash", required=True)
     ap.add_argument("--compute-benchmark")
-    ap.add_argument("--out-dir", required=True)
+    ap.add_argument("--out", required=True, help="the PNG (its PDF and sidecar go beside it)")
     args = ap.parse_args()
-    results = Path(args.results)
-    sources = sorted(str(p) for p in results.glob("*.json") if p.name != "measurements.json")
-    # One job draws every figure: matplotlib's start-up dominates each figure's cost.
-    for name, draw in FIGURES.items():
-        with house_style():
-            fig = draw(results)
-            save_figure(
-                fig,
-                Path(args.out_dir) / f"{name}.png",
-                replication="admm_sdp_drift",
-                config_hash=args.config_hash,
-                seed=None,
-                sources=sources,
-                compute_benchmark=args.compute_benchmark,
-            )
+    inputs = {
+        k: getattr(args, k) for key in RESULTS for k in (key, f"{key}_npz") if getattr(args, k)
+    }
+    with house_style():
+        fig = FIGURES[args.figure](inputs)
+        save_figure(
+            fig,
+            Path(args.out),
+            replication="admm_sdp_drift",
+            config_hash=args.config_hash,
+            seed=None,
+            sources=sorted(inputs.values()),
+            compute_benchmark=args.compute_benchmark,
+        )
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ import argparse  # noqa: E402
 from importlib.metadata import version  # noqa: E402
 
 from replications._workflow.io import write_json  # noqa: E402
+from replications.admm_sdp_drift.device import cpu_by_design  # noqa: E402
 from replications.admm_sdp_drift.experiments import clarabel_theta  # noqa: E402
 from replications.admm_sdp_drift.instances import coding_graph, theta_sdp  # noqa: E402
 
@@ -27,6 +28,7 @@ def main() -> None:
     ap.add_argument("--L", type=int, required=True, help="word length: the graph is 1dc.2^L")
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
+    cpu_by_design("reference_theta")
     if not 2 <= args.L <= 10:
         raise ValueError(f"--L {args.L} is not allowed: need 2 <= L <= 10")
     n = 2**args.L
