@@ -99,6 +99,10 @@ def test_build_in_a_path_with_spaces(repo):
     root, baseline = repo
     assert f"figures/{NAME}/claims.json" in baseline
     assert " " in str(root)
+    # Each figure of a multi-figure plot() call is its own picture (a late-bound shell command
+    # once drew every one as the last).
+    trajectories = [v for k, v in baseline.items() if "/trajectory_" in k and k.endswith(".png")]
+    assert len(trajectories) == 4 and len(set(trajectories)) == 4
 
 
 def test_deleted_figure_is_rebuilt(repo):

@@ -262,36 +262,40 @@ def plot(name, figures, script=None, *, inputs, args=None, compute_benchmark=Non
     script = _script(name, script or f"scripts/plot_{figures[0]}.py")
     ins = _resolve_inputs(name, inputs)
     code = code_of(script)
-    out = []
     for stem in figures:
         extra = args(stem) if callable(args) else (args or (f"--figure {stem}" if many else ""))
-        cmd = f"{{PY}} {{input.script}} {_args(ins, 'input')}"
-        if compute_benchmark:
-            cmd += f" --compute-benchmark {bench(name, compute_benchmark)}"
-        cmd += f" --config-hash {CONFIG_HASH} --out {{output.png}} {extra} > {{log}} 2>&1"
-        rule_name = f"{name}_plot_{stem}"
-        rc = cost(name, rule_name)
-        caption = str(ROOT / res(name, "captions", f"{stem}.rst"))
+        _plot_rule(name, stem, script, ins, code, extra, compute_benchmark)
+    return [fig(name, f"{f}.png") for f in figures]
 
-        rule:
-            name: rule_name
-            input:
-                script=script,
-                **ins,
-                code=code,
-            output:
-                png=report(fig(name, f"{stem}.png"), category=name, caption=caption,
-                           labels={"replication": name, "figure": stem}),
-                pdf=fig(name, f"{stem}.pdf"),
-                sidecar=fig(name, f"{stem}.json"),
-            log:
-                logf(name, f"plot_{stem}"),
-            benchmark:
-                bench(name, f"plot_{stem}")
-            resources:
-                **rc,
-            shell:
-                cmd
 
-        out.append(fig(name, f"{stem}.png"))
-    return out
+def _plot_rule(name, stem, script, ins, code, extra, compute_benchmark):
+    """One plot rule. Its own function: the shell command is read when the job runs, so a rule
+    defined in a loop would see the loop's last command (every figure drawn as the last one)."""
+    cmd = f"{{PY}} {{input.script}} {_args(ins, 'input')}"
+    if compute_benchmark:
+        cmd += f" --compute-benchmark {bench(name, compute_benchmark)}"
+    cmd += f" --config-hash {CONFIG_HASH} --out {{output.png}} {extra} > {{log}} 2>&1"
+    rule_name = f"{name}_plot_{stem}"
+    rc = cost(name, rule_name)
+    caption = str(ROOT / res(name, "captions", f"{stem}.rst"))
+
+    rule:
+        name: rule_name
+        input:
+            script=script,
+            **ins,
+            code=code,
+        output:
+            png=report(fig(name, f"{stem}.png"), category=name, caption=caption,
+                       labels={"replication": name, "figure": stem}),
+            pdf=fig(name, f"{stem}.pdf"),
+            sidecar=fig(name, f"{stem}.json"),
+        log:
+            logf(name, f"plot_{stem}"),
+        benchmark:
+            bench(name, f"plot_{stem}")
+        resources:
+            **rc,
+        shell:
+            cmd
+
