@@ -33,16 +33,21 @@ measure(
     },
 )
 
-# One rule per figure (curse_of_unrolling_plot_<figure>); each job gets --figure <figure>.
-plot(
-    "curse_of_unrolling",
-    CU_FIGURES,
-    "scripts/plot_figures.py",
-    inputs={
-        "synthetic_npz": res("curse_of_unrolling", "synthetic.npz"),
-        "synthetic_json": res("curse_of_unrolling", "synthetic.json"),
-        "real_npz": res("curse_of_unrolling", "real.npz"),
-        "real_json": res("curse_of_unrolling", "real.json"),
-    },
-    compute_benchmark="synthetic",
-)
+# One rule per figure (curse_of_unrolling_plot_<figure>), one plot() call each: with several
+# figures in one call, every job of that call ran the last figure's command (the helper's shell
+# command is read when the job runs, after its loop has moved on), so each call gets one figure
+# and passes --figure itself.
+for _figure in CU_FIGURES:
+    plot(
+        "curse_of_unrolling",
+        _figure,
+        "scripts/plot_figures.py",
+        inputs={
+            "synthetic_npz": res("curse_of_unrolling", "synthetic.npz"),
+            "synthetic_json": res("curse_of_unrolling", "synthetic.json"),
+            "real_npz": res("curse_of_unrolling", "real.npz"),
+            "real_json": res("curse_of_unrolling", "real.json"),
+        },
+        args=f"--figure {_figure}",
+        compute_benchmark="synthetic",
+    )
