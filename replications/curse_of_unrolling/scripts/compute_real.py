@@ -13,6 +13,7 @@ from replications._workflow.cli import compute_parser, params_of
 from replications._workflow.io import write_json, write_npz
 from replications._workflow.runtime import Progress, pin_threads
 from replications.curse_of_unrolling import model as M
+from replications.curse_of_unrolling.device import cpu_device
 from shared import unrolling as U
 
 
@@ -31,6 +32,7 @@ def load(name: str, prep: str) -> tuple[np.ndarray, np.ndarray]:
 def main() -> None:
     pin_threads(1)
     args = compute_parser(__doc__).parse_args()
+    cpu_device("real")
     P = params_of(args)
     cr = P["real"]
     cases = [

@@ -16,6 +16,7 @@ from replications._workflow.cli import compute_parser, params_of
 from replications._workflow.io import write_json, write_npz
 from replications._workflow.runtime import Progress, pin_threads
 from replications.curse_of_unrolling import model as M
+from replications.curse_of_unrolling.device import cpu_device
 from shared import unrolling as U
 from shared.diagnostics import derivative_norms
 
@@ -47,6 +48,7 @@ def fgap(prob: M.Ridge, X: np.ndarray) -> np.ndarray:
 def main() -> None:
     pin_threads(1)
     args = compute_parser(__doc__).parse_args()
+    cpu_device("synthetic")
     P = params_of(args)
     prog = Progress(SECTIONS, "synthetic")
     base = dict(p=P["p"], L=P["L"], theta_fraction=P["theta_fraction"], seed=P["seed"])

@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from replications._workflow.io import read_json, write_measurements
+from replications.curse_of_unrolling.device import cpu_device
 from replications.curse_of_unrolling.model import loglog_slope
 
 #: Float64 unit roundoff scale used by the forward-error model of the scale-aware checks.
@@ -25,6 +26,7 @@ def main() -> None:
     ap.add_argument("--real", required=True)
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
+    cpu_device("measure")
     s, r = read_json(args.synthetic), read_json(args.real)
     m: dict = {}
 
