@@ -49,11 +49,16 @@ measure(
     },
 )
 
+# One plot() call per figure: plot() with several figures binds every job's shell command to
+# the last figure's arguments (the command is a closure over a loop variable of the helper), so
+# the scripts that draw several figures are called once per figure with --figure.
 for _rb_script, (_rb_figures, _rb_inputs, _rb_compute) in RB_PLOTS.items():
-    plot(
-        "rdsa_bias",
-        _rb_figures,
-        f"scripts/plot_{_rb_script}.py",
-        inputs=_rb_inputs,
-        compute_benchmark=_rb_compute,
-    )
+    for _rb_figure in _rb_figures:
+        plot(
+            "rdsa_bias",
+            _rb_figure,
+            f"scripts/plot_{_rb_script}.py",
+            inputs=_rb_inputs,
+            args=f"--figure {_rb_figure}" if len(_rb_figures) > 1 else None,
+            compute_benchmark=_rb_compute,
+        )
