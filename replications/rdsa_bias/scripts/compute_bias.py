@@ -18,6 +18,7 @@ import numpy as np
 from replications._workflow.cli import compute_parser, params_of
 from replications._workflow.io import write_json, write_npz
 from replications._workflow.runtime import Progress, pin_threads
+from replications.rdsa_bias.device import read_device_run_on_cpu
 from replications.rdsa_bias.model import (
     loglog_slope,
     rastrigin_gradient,
@@ -74,6 +75,7 @@ def quadratic_exactness(p: dict) -> dict:
 def main() -> None:
     pin_threads(1)
     args = compute_parser(__doc__).parse_args()
+    read_device_run_on_cpu("bias")
     p = params_of(args)["bias"]
     n = p["dim"]
     x0 = np.random.default_rng(p["point_seed"]).uniform(

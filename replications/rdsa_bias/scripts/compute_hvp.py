@@ -19,6 +19,7 @@ import numpy as np
 from replications._workflow.cli import compute_parser, params_of
 from replications._workflow.io import write_json, write_npz
 from replications._workflow.runtime import Progress, pin_threads
+from replications.rdsa_bias.device import read_device_run_on_cpu
 from replications.rdsa_bias.model import quadratic, quadratic_hessian
 from shared.zeroth_order import Uniform, affine_noise_oracle, rdsa_hessian_times, rdsa_hvp
 
@@ -50,6 +51,7 @@ def mean_estimate(
 def main() -> None:
     pin_threads(1)
     args = compute_parser(__doc__).parse_args()
+    read_device_run_on_cpu("hvp")
     p = params_of(args)["hvp"]
     cases = [(n, b) for n in p["dims"] for b in p["budgets"]]
     prog = Progress(len(cases), "hvp")

@@ -28,6 +28,7 @@ import numpy as np
 from replications._workflow.cli import compute_parser, params_of
 from replications._workflow.io import write_json, write_npz
 from replications._workflow.runtime import Progress, pin_threads
+from replications.rdsa_bias.device import read_device_run_on_cpu
 from replications.rdsa_bias.model import quadratic_fast, quadratic_hessian
 from shared.zeroth_order import (
     Uniform,
@@ -129,6 +130,7 @@ def ratio_with_se(e_full: np.ndarray, e_low: np.ndarray) -> tuple[float, float]:
 def main() -> None:
     pin_threads(1)
     args = compute_parser(__doc__).parse_args()
+    read_device_run_on_cpu("lowrank")
     p = params_of(args)["lowrank"]
     cases = [(n, b) for n in p["dims"] for b in p["budgets"]]
     prog = Progress(len(cases), "lowrank")

@@ -15,6 +15,7 @@ import numpy as np
 from replications._workflow.cli import compute_parser, params_of
 from replications._workflow.io import write_json, write_npz
 from replications._workflow.runtime import Progress, pin_threads
+from replications.rdsa_bias.device import read_device_run_on_cpu
 from replications.rdsa_bias.model import FUNCTIONS
 from shared.stochastic_newton import NewtonConfig, stochastic_newton
 from shared.zeroth_order import (
@@ -109,6 +110,7 @@ def main() -> None:
     ap = compute_parser(__doc__)
     ap.add_argument("--function", required=True, choices=sorted(FUNCTIONS))
     args = ap.parse_args()
+    read_device_run_on_cpu(f"newton_{args.function}")
     p = params_of(args)["newton"]
     algs = ["2spsa"] + [f"rdsa_{law}_m{m}" for m in p["ms"] for law in p["laws"]]
     cells = [(a, b, None) for a in algs for b in p["budgets"]]

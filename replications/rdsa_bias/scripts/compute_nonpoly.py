@@ -25,6 +25,7 @@ import numpy as np
 from replications._workflow.cli import compute_parser, params_of
 from replications._workflow.io import write_json, write_npz
 from replications._workflow.runtime import Progress, pin_threads
+from replications.rdsa_bias.device import read_device_run_on_cpu
 from replications.rdsa_bias.model import expquad, expquad_control, uniform_exp_gradient_bias
 from shared.stochastic_newton import Gains, NewtonConfig, stochastic_newton
 from shared.zeroth_order import affine_noise_oracle, law_from_name, rdsa_estimate, rdsa_gradient
@@ -101,6 +102,7 @@ def cells_of(p: dict) -> list[tuple[str, int, int, int]]:
 def main() -> None:
     pin_threads(1)
     args = compute_parser(__doc__).parse_args()
+    read_device_run_on_cpu("nonpoly")
     p = params_of(args)["nonpoly"]
     cells = cells_of(p)
     prog = Progress(len(cells), "nonpoly")

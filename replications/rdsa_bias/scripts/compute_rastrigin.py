@@ -19,6 +19,7 @@ import numpy as np
 from replications._workflow.cli import compute_parser, params_of
 from replications._workflow.io import write_json, write_npz
 from replications._workflow.runtime import Progress, pin_threads
+from replications.rdsa_bias.device import read_device_run_on_cpu
 from replications.rdsa_bias.model import rastrigin
 from shared.stochastic_newton import Gains, NewtonConfig, stochastic_newton
 from shared.zeroth_order import affine_noise_oracle, law_from_name, rdsa_estimate
@@ -32,6 +33,7 @@ def gamma_of(m: int) -> float:
 def main() -> None:
     pin_threads(1)
     args = compute_parser(__doc__).parse_args()
+    read_device_run_on_cpu("rastrigin")
     p = params_of(args)["rastrigin"]
     n, R = p["dim"], p["replications"]
     x0 = np.full((R, n), p["x0"])

@@ -133,23 +133,15 @@ def draw(figure: str, out: str, a: dict, meta: dict, args: argparse.Namespace) -
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument(
-        "--figure",
-        required=True,
-        nargs="+",
-        choices=["hessian_bias", "gradient_bias", "one_sided"],
+        "--figure", required=True, choices=["hessian_bias", "gradient_bias", "one_sided"]
     )
     ap.add_argument("--npz", required=True)
     ap.add_argument("--json", required=True)
     ap.add_argument("--config-hash", required=True)
     ap.add_argument("--compute-benchmark")
-    ap.add_argument("--out", required=True, nargs="+", help="one PNG path per --figure")
+    ap.add_argument("--out", required=True, help="the PNG path")
     args = ap.parse_args()
-    if len(args.out) != len(args.figure):
-        ap.error(f"{len(args.figure)} figures but {len(args.out)} --out paths: need one each")
-    a, meta = read_npz(args.npz), read_json(args.json)
-    # One job draws every bias figure: the imports dominate a plot job's time.
-    for figure, out in zip(args.figure, args.out, strict=True):
-        draw(figure, out, a, meta, args)
+    draw(args.figure, args.out, read_npz(args.npz), read_json(args.json), args)
 
 
 if __name__ == "__main__":

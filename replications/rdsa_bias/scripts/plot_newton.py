@@ -103,17 +103,14 @@ def draw(figure: str, out: str, data: list[dict], args: argparse.Namespace) -> N
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--figure", required=True, nargs="+", choices=["nmse_vs_evals", "nmse_vs_eps"])
-    ap.add_argument("--json", required=True, nargs="+")
+    ap.add_argument("--figure", required=True, choices=["nmse_vs_evals", "nmse_vs_eps"])
+    ap.add_argument("--json", required=True, nargs="+", help="newton_<function>.json, each")
     ap.add_argument("--config-hash", required=True)
     ap.add_argument("--compute-benchmark")
-    ap.add_argument("--out", required=True, nargs="+", help="one PNG path per --figure")
+    ap.add_argument("--out", required=True, help="the PNG path")
     args = ap.parse_args()
-    if len(args.out) != len(args.figure):
-        ap.error(f"{len(args.figure)} figures but {len(args.out)} --out paths: need one each")
     data = sorted((read_json(p) for p in args.json), key=lambda d: d["function"])
-    for figure, out in zip(args.figure, args.out, strict=True):
-        draw(figure, out, data, args)
+    draw(args.figure, args.out, data, args)
 
 
 if __name__ == "__main__":
