@@ -121,24 +121,38 @@ def code_inputs(scripts: str | Path | Iterable[str | Path], root: Path = REPO_RO
 ACCELERATED = ("torch", "jax")
 
 
+def _module_level_imports(tree: ast.Module) -> list[str]:
+    """Modules imported when the module runs (not inside functions or classes)."""
+    names: list[str] = []
+    todo = list(tree.body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ast.Import):
+            names += [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and not node.level:
+            names.append(node.module or "")
+        elif isinstance(node, ast.If | ast.Try | ast.With):
+            for field in ("body", "orelse", "finalbody", "handlers"):
+                todo.extend(getattr(node, field, []))
+        elif isinstance(node, ast.ExceptHandler):
+            todo.extend(node.body)
+    return names
+
+
 def uses_accelerator(scripts: str | Path | Iterable[str | Path], root: Path = REPO_ROOT) -> bool:
-    """Whether the scripts (or a project module they import) import torch or jax.
+    """Whether the scripts (or a project module they import) import torch or jax when loaded.
 
     Such a step runs on the configured device: the device is one of its params (changing it
-    reruns the step) and its code must read it (``runtime.configured_device()``).
+    reruns the step) and its code must read it (``runtime.configured_device()``). Imports inside
+    functions (an optional torch path of a shared module) do not count: a step that calls such a
+    function and must follow the device reads it explicitly.
     """
     for rel in code_inputs(scripts, root):
         if rel.startswith("replications/_workflow/"):
             continue  # the build machinery imports torch only to resolve the device
         tree = ast.parse((Path(root) / rel).read_text())
-        for node in ast.walk(tree):
-            names = []
-            if isinstance(node, ast.Import):
-                names = [a.name for a in node.names]
-            elif isinstance(node, ast.ImportFrom) and not node.level:
-                names = [node.module or ""]
-            if any(n.split(".")[0] in ACCELERATED for n in names):
-                return True
+        if any(n.split(".")[0] in ACCELERATED for n in _module_level_imports(tree)):
+            return True
     return False
 
 

@@ -57,6 +57,14 @@ def configured_device() -> str:
     return resolve_device(os.environ.get("HESSIAN_REPLICATIONS_DEVICE", "auto"))
 
 
+def device_setting() -> str:
+    """The configured device as set (``auto`` / ``cpu`` / ``cuda``), without resolving it.
+
+    For steps that run on the CPU by design: resolving ``auto`` would import torch.
+    """
+    return os.environ.get("HESSIAN_REPLICATIONS_DEVICE", "auto")
+
+
 def cpu_by_design(reason: str, stream: TextIO | None = None) -> str:
     """Read the configured device for a step that runs on the CPU by design; return ``"cpu"``.
 
@@ -65,7 +73,7 @@ def cpu_by_design(reason: str, stream: TextIO | None = None) -> str:
     GPU is configured, instead of silently ignoring the setting.
     """
     # The raw setting, not resolved: resolving 'auto' would import torch in numpy-only steps.
-    device = os.environ.get("HESSIAN_REPLICATIONS_DEVICE", "auto")
+    device = device_setting()
     if device != "cpu":
         print(
             f"device {device!r} configured; this step runs on the CPU by design: {reason}",

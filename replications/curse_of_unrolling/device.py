@@ -18,7 +18,7 @@ import sys
 
 import jax
 
-from replications._workflow.runtime import configured_device
+from replications._workflow.runtime import device_setting
 
 WHY = "p <= 50 float64 lax.scan recurrences (latency-bound) and CPU float64 recorded numbers"
 
@@ -33,7 +33,7 @@ def cpu_device(step: str) -> str:
     str
         ``"cpu"``, the device the step runs on.
     """
-    configured = configured_device()
+    configured = device_setting()
     jax.config.update("jax_platforms", "cpu")
     print(f"[device] {step}: configured {configured!r}; runs on cpu ({WHY})", file=sys.stderr)
     return "cpu"
