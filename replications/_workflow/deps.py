@@ -157,12 +157,12 @@ def uses_accelerator(scripts: str | Path | Iterable[str | Path], root: Path = RE
 
 
 def reads_device(scripts: str | Path | Iterable[str | Path], root: Path = REPO_ROOT) -> bool:
-    """Whether the scripts' code reads the configured device (``configured_device`` or
-    ``cpu_by_design``): the build's device contract."""
+    """Whether the scripts' code reads the configured device (``configured_device``,
+    ``cpu_by_design`` or ``device_setting``): the build's device contract."""
     return any(
         any(
             call in (Path(root) / rel).read_text()
-            for call in ("configured_device(", "cpu_by_design(")
+            for call in ("configured_device(", "cpu_by_design(", "device_setting(")
         )
         for rel in code_inputs(scripts, root)
         if not rel.endswith("_workflow/runtime.py")
