@@ -238,6 +238,7 @@ def main() -> None:
     )
     ap.add_argument("--inputs", nargs="+", required=True)
     ap.add_argument("--config-hash", required=True)
+    ap.add_argument("--compute-benchmark", help="the compute job's benchmark file (sidecar)")
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
     d = _load(args.inputs)
@@ -257,6 +258,7 @@ def main() -> None:
             config_hash=args.config_hash,
             seed=seeds[0],
             sources=args.inputs,
+            compute_benchmark=args.compute_benchmark,
         )
 
 

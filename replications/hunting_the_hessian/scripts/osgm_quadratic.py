@@ -4,11 +4,13 @@ descent vs the best fixed step (I/O only)."""
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from replications._workflow.cli import compute_parser, params_of
 from replications._workflow.io import write_json, write_npz
-from replications._workflow.runtime import Progress
+from replications._workflow.runtime import Progress, configured_device
 from replications.hunting_the_hessian import osgm_problems as prob
 from replications.hunting_the_hessian.osgm_metrics import (
     floor_index,
@@ -72,6 +74,14 @@ def lemma_check(fun, H, x_star, d, n_random, seed):
 
 def main() -> None:
     args = compute_parser(__doc__).parse_args()
+    # Device contract: the step gets the configured device as a param (its code imports
+    # runtime.py, whose device helper imports torch), but it is numpy / SciPy float64 code
+    # with no torch or jax, so it runs on CPU whatever the device (README, Runtime).
+    print(
+        f"[device] configured {configured_device()}; this step runs on CPU by design "
+        "(numpy / SciPy float64 code, no torch or jax)",
+        file=sys.stderr,
+    )
     p = params_of(args)["osgm"]
     q, sl, bf = p["quadratic"], p["superlinear"], p["best_fixed_step"]
     meta = {

@@ -3,11 +3,13 @@ on mini-batches (I/O only)."""
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from replications._workflow.cli import compute_parser, params_of
 from replications._workflow.io import write_json, write_npz
-from replications._workflow.runtime import Progress
+from replications._workflow.runtime import Progress, configured_device
 from replications.hunting_the_hessian import osgm_problems as prob
 from replications.hunting_the_hessian.osgm_metrics import moving_average
 from shared.osgm import minibatch_sgd, stochastic_osgm
@@ -25,6 +27,14 @@ def batch_objective(A: np.ndarray, b: np.ndarray):
 
 def main() -> None:
     args = compute_parser(__doc__).parse_args()
+    # Device contract: the step gets the configured device as a param (its code imports
+    # runtime.py, whose device helper imports torch), but it is numpy / SciPy float64 code
+    # with no torch or jax, so it runs on CPU whatever the device (README, Runtime).
+    print(
+        f"[device] configured {configured_device()}; this step runs on CPU by design "
+        "(numpy / SciPy float64 code, no torch or jax)",
+        file=sys.stderr,
+    )
     st = params_of(args)["osgm"]["stochastic"]
     n, batch, iters = int(st["n"]), int(st["batch"]), int(st["iters"])
     runs, arrays = [], {}

@@ -3,13 +3,14 @@ HDM (claim T4) and OSGM-Best of Part II beside them (I/O only)."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
 
 from replications._workflow.cli import compute_parser, params_of
 from replications._workflow.io import write_json, write_npz
-from replications._workflow.runtime import Progress
+from replications._workflow.runtime import Progress, configured_device
 from replications.hunting_the_hessian import osgm_problems as prob
 from replications.hunting_the_hessian.osgm_suite import METHODS, run_instance
 from shared.first_order import is_solved
@@ -28,6 +29,14 @@ def main() -> None:
     ap = compute_parser(__doc__)
     ap.add_argument("--loss", required=True, choices=list(prob.LOSSES))
     args = ap.parse_args()
+    # Device contract: the step gets the configured device as a param (its code imports
+    # runtime.py, whose device helper imports torch), but it is numpy / SciPy float64 code
+    # with no torch or jax, so it runs on CPU whatever the device (README, Runtime).
+    print(
+        f"[device] configured {configured_device()}; this step runs on CPU by design "
+        "(numpy / SciPy float64 code, no torch or jax)",
+        file=sys.stderr,
+    )
     p = params_of(args)["osgm"]
     proto, spec = p["protocol"], p["instances"]
     insts = instances(spec)
