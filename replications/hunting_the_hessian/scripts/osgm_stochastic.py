@@ -9,7 +9,7 @@ import numpy as np
 
 from replications._workflow.cli import compute_parser, params_of
 from replications._workflow.io import write_json, write_npz
-from replications._workflow.runtime import Progress, configured_device
+from replications._workflow.runtime import Progress, device_setting
 from replications.hunting_the_hessian import osgm_problems as prob
 from replications.hunting_the_hessian.osgm_metrics import moving_average
 from shared.osgm import minibatch_sgd, stochastic_osgm
@@ -31,7 +31,7 @@ def main() -> None:
     # runtime.py, whose device helper imports torch), but it is numpy / SciPy float64 code
     # with no torch or jax, so it runs on CPU whatever the device (README, Runtime).
     print(
-        f"[device] configured {configured_device()}; this step runs on CPU by design "
+        f"[device] configured {device_setting()}; this step runs on CPU by design "
         "(numpy / SciPy float64 code, no torch or jax)",
         file=sys.stderr,
     )
