@@ -17,8 +17,9 @@ import torch  # noqa: E402
 
 from replications._workflow.cli import params_of, parser  # noqa: E402
 from replications._workflow.io import write_json  # noqa: E402
-from replications._workflow.runtime import Progress, configured_device  # noqa: E402
+from replications._workflow.runtime import Progress  # noqa: E402
 from replications.phase_retrieval_bbp import model  # noqa: E402
+from replications.phase_retrieval_bbp.devices import step_device  # noqa: E402
 
 
 def one_run(n: int, a: float, run: dict, pl: dict, dev: str) -> dict:
@@ -84,7 +85,7 @@ def main() -> None:
     p = params_of(args)
     pl = p["plateau"]
     a = float(p["a"])
-    dev = configured_device()
+    dev = step_device("plateau", dynamics=True)
     ns = [int(n) for n in pl["ns"]]
     prog = Progress(len(ns) * len(pl["runs"]), f"plateau on {dev}")
     out: dict = {}

@@ -11,8 +11,9 @@ import torch  # noqa: E402
 
 from replications._workflow.cli import params_of, parser  # noqa: E402
 from replications._workflow.io import write_json  # noqa: E402
-from replications._workflow.runtime import Progress, configured_device  # noqa: E402
+from replications._workflow.runtime import Progress  # noqa: E402
 from replications.phase_retrieval_bbp import model  # noqa: E402
+from replications.phase_retrieval_bbp.devices import step_device  # noqa: E402
 
 
 def main() -> None:
@@ -24,7 +25,7 @@ def main() -> None:
     sp = p["spectral_m0"]
     a, n = float(p["a"]), int(sp["n"])
     seeds = list(range(int(sp["seeds"])))
-    dev = configured_device()
+    dev = step_device("spectral_m0", dynamics=False)
     prog = Progress(len(sp["alphas"]), f"spectral_m0 on {dev}")
     rows = []
     for al in sp["alphas"]:

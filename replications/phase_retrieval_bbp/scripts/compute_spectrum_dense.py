@@ -16,8 +16,9 @@ import torch  # noqa: E402
 
 from replications._workflow.cli import params_of, parser  # noqa: E402
 from replications._workflow.io import write_json  # noqa: E402
-from replications._workflow.runtime import Progress, configured_device  # noqa: E402
+from replications._workflow.runtime import Progress  # noqa: E402
 from replications.phase_retrieval_bbp import model  # noqa: E402
+from replications.phase_retrieval_bbp.devices import step_device  # noqa: E402
 
 
 def spectrum_rows(
@@ -62,7 +63,7 @@ def main() -> None:
     if n_claims not in ns:
         raise ValueError(f"claims_n={n_claims} must be one of ns={ns}")
     extra = sd.get("extra_a")
-    dev = configured_device()
+    dev = step_device("spectrum_dense", dynamics=False)
     near = {int(n) for n in sd.get("near_threshold_ns", [])}
     if n_claims in near:
         raise ValueError(f"claims_n={n_claims} needs the full alpha grid (near_threshold_ns)")

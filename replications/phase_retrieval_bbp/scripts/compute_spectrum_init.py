@@ -10,8 +10,9 @@ import torch  # noqa: E402
 
 from replications._workflow.cli import params_of, parser  # noqa: E402
 from replications._workflow.io import write_json  # noqa: E402
-from replications._workflow.runtime import Progress, configured_device  # noqa: E402
+from replications._workflow.runtime import Progress  # noqa: E402
 from replications.phase_retrieval_bbp import model  # noqa: E402
+from replications.phase_retrieval_bbp.devices import step_device  # noqa: E402
 
 
 def spectra(
@@ -64,7 +65,7 @@ def main() -> None:
     total = len(sp["alphas"]) * len(sp["seeds"])
     if extra:
         total += len(extra["alphas"]) * len(extra["seeds"])
-    dev = configured_device()
+    dev = step_device("spectrum_init", dynamics=False)
     prog = Progress(total, f"spectrum_init on {dev}")
     rows = spectra(n, a0, sp["alphas"], sp["seeds"], sp, prog, dev)
     if extra:

@@ -12,8 +12,9 @@ import torch  # noqa: E402
 
 from replications._workflow.cli import params_of, parser  # noqa: E402
 from replications._workflow.io import write_json  # noqa: E402
-from replications._workflow.runtime import Progress, configured_device  # noqa: E402
+from replications._workflow.runtime import Progress  # noqa: E402
 from replications.phase_retrieval_bbp import model  # noqa: E402
+from replications.phase_retrieval_bbp.devices import step_device  # noqa: E402
 
 
 def final_hessians(
@@ -58,7 +59,7 @@ def main() -> None:
     cfg = sp[args.init]
     fh = sp["final_hessian"]
     a = float(p["a"])
-    dev = configured_device()
+    dev = step_device("success/" + args.init, dynamics=True)
     seeds = list(range(int(sp["seeds"])))
     prog = Progress(len(cfg["ns"]) * len(cfg["alphas"]), f"success/{args.init} on {dev}")
     rows = []

@@ -10,8 +10,9 @@ import torch  # noqa: E402
 
 from replications._workflow.cli import params_of, parser  # noqa: E402
 from replications._workflow.io import write_json  # noqa: E402
-from replications._workflow.runtime import Progress, configured_device  # noqa: E402
+from replications._workflow.runtime import Progress  # noqa: E402
 from replications.phase_retrieval_bbp import model  # noqa: E402
+from replications.phase_retrieval_bbp.devices import step_device  # noqa: E402
 
 
 def main() -> None:
@@ -23,7 +24,7 @@ def main() -> None:
     th = p["time_hessian"]
     a, n, seeds = float(p["a"]), int(th["n"]), [int(s) for s in th["seeds"]]
     times = [float(t) for t in th["times"]]
-    dev = configured_device()
+    dev = step_device("time_hessian", dynamics=True)
     prog = Progress(len(th["runs"]) * len(seeds) * len(times), f"time_hessian on {dev}", every=5)
     out = {}
     for name, run in th["runs"].items():

@@ -16,8 +16,9 @@ import torch  # noqa: E402
 
 from replications._workflow.cli import params_of, parser  # noqa: E402
 from replications._workflow.io import write_json  # noqa: E402
-from replications._workflow.runtime import Progress, configured_device  # noqa: E402
+from replications._workflow.runtime import Progress  # noqa: E402
 from replications.phase_retrieval_bbp import model  # noqa: E402
+from replications.phase_retrieval_bbp.devices import step_device  # noqa: E402
 
 
 def main() -> None:
@@ -29,7 +30,7 @@ def main() -> None:
     th, ts = p["time_hessian"], p["ts_scan"]
     a, n, seeds = float(p["a"]), int(th["n"]), [int(s) for s in th["seeds"]]
     t_ts = float(ts["t_ts"])
-    dev = configured_device()
+    dev = step_device("ts_scan", dynamics=True)
     prog = Progress(len(ts["alphas"]), f"ts_scan on {dev}")
     rows = []
     for al in ts["alphas"]:
