@@ -63,7 +63,9 @@ def test_only_the_pinn_step_imports_torch_and_it_reads_the_device():
     for exp in _measured_experiments():
         script = SCRIPTS / f"promise_compute_{exp}.py"
         assert _imports_torch(script) == (exp == "pinn"), exp
-        assert uses_accelerator(script)  # the helpers' view: runtime.py counts
+        # The helpers' view agrees: only a module-level torch / jax import makes a step
+        # accelerated (the build machinery's own lazy import does not count).
+        assert uses_accelerator(script) == (exp == "pinn"), exp
     assert reads_device(SCRIPTS / "promise_compute_pinn.py")
     for name in ("promise_measure.py", "promise_plot.py"):
         assert not uses_accelerator(SCRIPTS / name)
