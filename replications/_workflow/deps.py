@@ -143,15 +143,26 @@ def uses_accelerator(scripts: str | Path | Iterable[str | Path], root: Path = RE
     """Whether the scripts (or a project module they import) import torch or jax when loaded.
 
     Such a step runs on the configured device: the device is one of its params (changing it
-    reruns the step) and its code must read it (``runtime.configured_device()``). Imports inside
-    functions (an optional torch path of a shared module) do not count: a step that calls such a
-    function and must follow the device reads it explicitly.
+    reruns the step) and its code must read it (``runtime.configured_device()``). In ``shared/``
+    only module-level imports count (an import inside a function is an optional path the step
+    may never take); in a replication's own code any import counts.
     """
     for rel in code_inputs(scripts, root):
         if rel.startswith("replications/_workflow/"):
             continue  # the build machinery imports torch only to resolve the device
         tree = ast.parse((Path(root) / rel).read_text())
-        if any(n.split(".")[0] in ACCELERATED for n in _module_level_imports(tree)):
+        # A replication's own code importing torch anywhere uses it; a shared module's import
+        # inside a function is an optional path the step may never take.
+        if rel.startswith("shared/"):
+            names = _module_level_imports(tree)
+        else:
+            names = [
+                a.name if isinstance(node, ast.Import) else (node.module or "")
+                for node in ast.walk(tree)
+                if isinstance(node, ast.Import | ast.ImportFrom) and not getattr(node, "level", 0)
+                for a in (node.names if isinstance(node, ast.Import) else [None])
+            ]
+        if any(n.split(".")[0] in ACCELERATED for n in names):
             return True
     return False
 
